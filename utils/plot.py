@@ -1,0 +1,91 @@
+"""Plot helpers. Each returns `(fig, ax)` with labelled axes; `use_svg()` makes figures SVG."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def use_svg() -> None:
+    """Render inline figures as SVG (sharp on the website). Does nothing outside IPython."""
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # not in a notebook
+        return
+    set_matplotlib_formats("svg")
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, xlabel: str | Sequence[str] = "",
+             ylabel: str | Sequence[str] = "", title: str | Sequence[str] | None = None,
+             figsize: tuple[float, float] | None = None, **kwargs):
+    """`plt.subplots` that labels every axis. A sequence of labels gives one per axis."""
+    if figsize is None:
+        figsize = (4.2 * ncols, 3.2 * nrows)
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kwargs)
+    flat = axes.ravel()
+    for name, value in (("xlabel", xlabel), ("ylabel", ylabel), ("title", title)):
+        if value is None:
+            continue
+        values = [value] * len(flat) if isinstance(value, str) else list(value)
+        if len(values) != len(flat):
+            raise ValueError(f"{name} has {len(values)} entries for {len(flat)} axes")
+        for ax, v in zip(flat, values):
+            getattr(ax, f"set_{name}")(v)
+    fig.set_layout_engine("constrained")
+    return fig, (flat[0] if flat.size == 1 else axes)
+
+
+def plot_curves(curves: Mapping[str, Sequence[float]], *, xlabel: str = "epoch",
+                ylabel: str = "loss", title: str | None = None, logy: bool = False, ax=None,
+                x: Sequence[float] | None = None):
+    """One line per entry of `curves` (label -> values), with a legend."""
+    if ax is None:
+        fig, ax = subplots(xlabel=xlabel, ylabel=ylabel, title=title)
+    else:
+        fig = ax.figure
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if title:
+            ax.set_title(title)
+    for label, ys in curves.items():
+        ys = np.asarray(ys, dtype=float)
+        xs = np.arange(1, len(ys) + 1) if x is None else np.asarray(x)
+        ax.plot(xs, ys, label=label)
+    if logy:
+        ax.set_yscale("log")
+    ax.legend()
+    return fig, ax
+
+
+def show_images(images, *, titles: Sequence[str] | None = None, ncols: int = 8,
+                cmap: str = "gray", scale: float = 1.4, suptitle: str | None = None):
+    """A grid of images: `(N, H, W)` grey, `(N, 3, H, W)` or `(N, H, W, 3)` colour."""
+    images = [np.asarray(img.detach().cpu() if hasattr(img, "detach") else img)
+              for img in images]
+    n = len(images)
+    if n == 0:
+        raise ValueError("images is empty; pass at least one image")
+    ncols = min(ncols, n)
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.3),
+                             squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= n:
+            ax.axis("off")
+            continue
+        img = images[i]
+        if img.ndim == 3 and img.shape[0] in (1, 3) and img.shape[-1] not in (1, 3):
+            img = np.moveaxis(img, 0, -1)  # (C, H, W) -> (H, W, C)
+        if img.ndim == 3 and img.shape[-1] == 1:
+            img = img[..., 0]
+        ax.imshow(img, cmap=cmap if img.ndim == 2 else None)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.set_layout_engine("constrained")
+    return fig, axes
