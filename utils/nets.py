@@ -7,10 +7,7 @@ GoogLeNet, ResNet and their CIFAR-scale variants).
 
 from __future__ import annotations
 
-import torch
-from torch import nn
 
-from ._checks import check_choice, check_int
 
 # ----------------------------------------------------------------------------------------------
 # From dense networks to CNNs
