@@ -7,6 +7,7 @@ matplotlib's settings alone.
 """
 
 from .runtime import describe_device, get_device, set_seed
+from .summary import summary
 
-__all__ = ["describe_device", "get_device", "set_seed"]
+__all__ = ["describe_device", "get_device", "set_seed", "summary"]
 __version__ = "0.1.0"
