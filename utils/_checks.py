@@ -13,7 +13,7 @@ import torch
 
 
 def check_int(name: str, value, *, minimum: int | None = None) -> int:
-    """Return `value` as an int, or raise if it is not an integer (bools are refused) or < minimum."""
+    """`value` as an int; raise if it is not an integer (bools are refused) or is < minimum."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}={value!r} is not allowed; {name} must be an integer")
     value = int(value)

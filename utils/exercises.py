@@ -49,7 +49,9 @@ def _close(expected, got, atol: float, rtol: float) -> bool:
                 and all(_close(expected[k], got[k], atol, rtol) for k in expected))
     if isinstance(expected, bool) or isinstance(got, bool):
         return expected is got or (isinstance(got, (bool, np.bool_)) and bool(got) == expected)
-    if isinstance(expected, int) and not isinstance(got, float):
+    if isinstance(expected, int):
+        if isinstance(got, float):  # e.g. `/` where `//` was meant: right value, wrong type
+            return False
         try:
             return int(got) == expected and float(got) == float(expected)
         except (TypeError, ValueError):

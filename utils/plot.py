@@ -11,8 +11,11 @@ import numpy as np
 def use_svg() -> None:
     """Render inline figures as SVG (sharp on the website). Does nothing outside IPython."""
     try:
+        from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
-    except ImportError:  # not in a notebook
+    except ImportError:  # IPython is not installed: not in a notebook
+        return
+    if get_ipython() is None:  # a plain Python process
         return
     set_matplotlib_formats("svg")
 

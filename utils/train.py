@@ -39,7 +39,11 @@ def _run_epoch(model, loader, loss_fn, device, optimizer=None, desc="", progress
     model.train(training)
     total_loss, total_correct, total, classification = 0.0, 0, 0, True
     with torch.set_grad_enabled(training):
-        for x, y in tqdm(loader, desc=desc, leave=False, disable=not progress):
+        # iter() first: tqdm given the loader itself would draw from the loader's generator
+        # once more and change the shuffle order, so fit and a hand-written loop would differ
+        batches = tqdm(iter(loader), total=len(loader), desc=desc, leave=False,
+                       disable=not progress)
+        for x, y in batches:
             x, y = x.to(device), y.to(device)
             output = model(x)
             loss = loss_fn(output, y)

@@ -1,0 +1,146 @@
+"""Tests that keep the book whole. Each rule is shown failing once on tests/fixtures/bad_book."""
+
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from book_rules import (
+    colab_block,
+    lessons,
+    load_notebook,
+    notebooks,
+    repository_url,
+    setup_cell,
+    setup_problems,
+    skeleton_problems,
+    solution_problems,
+    stored_output_problems,
+    toc_files,
+    toc_problems,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD = Path(__file__).resolve().parent / "fixtures" / "bad_book"
+URL = repository_url(ROOT)
+NOTEBOOKS = notebooks(ROOT)
+LESSONS = lessons(ROOT)
+
+
+def ids(paths):
+    return [p.relative_to(ROOT).as_posix() for p in paths]
+
+
+def test_the_book_has_lessons():
+    assert LESSONS, "no lesson notebooks found under chapters/NN_*/"
+    assert toc_files(ROOT)[0] == "chapters/intro"
+
+
+def test_toc_and_notebooks_agree():
+    assert toc_problems(ROOT) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_notebook_is_stored_without_outputs(path):
+    assert stored_output_problems(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_notebook_set_up_cell(path):
+    assert setup_problems(path, URL) == []
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_lesson_follows_the_skeleton(path):
+    assert skeleton_problems(path) == []
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_every_exercise_has_a_hidden_solution_that_runs_its_checker(path):
+    assert solution_problems(path) == []
+
+
+def test_exercise_labels_are_unique_across_the_book():
+    import re
+    labels = []
+    for path in NOTEBOOKS:
+        for cell in load_notebook(path)["cells"]:
+            if cell["cell_type"] == "markdown":
+                text = "".join(cell["source"])
+                labels += re.findall(r"^:label:\s*(\S+)", text, re.MULTILINE)
+    duplicates = sorted({label for label in labels if labels.count(label) > 1})
+    assert duplicates == []
+
+
+# --- the Colab set-up cell ------------------------------------------------------------------
+
+def run_colab_block(cell, monkeypatch, on_colab):
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append((a, k)))
+    if on_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    exec(compile(colab_block(cell), "<set-up cell>", "exec"), {})
+    return calls
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_set_up_cell_installs_only_utils_on_colab(path, monkeypatch):
+    cell = setup_cell(load_notebook(path))
+    calls = run_colab_block(cell, monkeypatch, on_colab=True)
+    assert len(calls) == 1
+    (command,), kwargs = calls[0]
+    assert command == [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                       f"git+{URL}.git"]
+    assert kwargs == {"check": True}
+    assert not any("torch" in part for part in command), "must not reinstall Colab's torch"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[:1], ids=ids(NOTEBOOKS[:1]))
+def test_set_up_cell_does_nothing_elsewhere(path, monkeypatch):
+    assert run_colab_block(setup_cell(load_notebook(path)), monkeypatch, on_colab=False) == []
+
+
+# --- each rule fails on the bad book --------------------------------------------------------
+
+BAD_NB = BAD / "chapters" / "01_bad" / "bad.ipynb"
+
+
+def test_bad_fixture_toc_problems_are_reported():
+    problems = toc_problems(BAD)
+    assert any("chapters/01_bad/missing" in p and "no .ipynb" in p for p in problems)
+    assert any("unlisted.ipynb is not in _toc.yml" in p for p in problems)
+    assert any("twice" in p for p in problems)
+
+
+def test_bad_fixture_stored_outputs_are_reported():
+    assert any("cell 1 has stored outputs" in p for p in stored_output_problems(BAD_NB))
+
+
+def test_bad_fixture_set_up_cell_problems_are_reported():
+    problems = setup_problems(BAD_NB, URL)
+    assert any("REPO_URL" in p for p in problems)
+    assert any("set_seed" in p for p in problems)
+    assert any("describe_device" in p for p in problems)
+
+
+def test_bad_fixture_skeleton_problems_are_reported():
+    problems = skeleton_problems(BAD_NB)
+    assert any("Prerequisites" in p for p in problems)
+    assert any("'## Summary' must come before" in p for p in problems)
+
+
+def test_bad_fixture_solution_problems_are_reported():
+    problems = solution_problems(BAD_NB)
+    assert any("2 exercises but only 1 solution" in p for p in problems)
+    assert any("does not `assert check(...)`" in p for p in problems)
+    assert any("hide-input" in p for p in problems)
+    assert any("not collapsed" in p for p in problems)
+
+
+def test_bad_fixture_wrong_colab_install_is_caught(monkeypatch):
+    calls = run_colab_block(setup_cell(load_notebook(BAD_NB)), monkeypatch, on_colab=True)
+    (command,), _ = calls[0]
+    assert any("torch" in part for part in command)  # the test above would reject this cell
