@@ -144,3 +144,19 @@ def test_bad_fixture_wrong_colab_install_is_caught(monkeypatch):
     calls = run_colab_block(setup_cell(load_notebook(BAD_NB)), monkeypatch, on_colab=True)
     (command,), _ = calls[0]
     assert any("torch" in part for part in command)  # the test above would reject this cell
+
+
+# --- the README's commands are what CI runs ----------------------------------------------------
+
+def test_readme_commands_are_marked_for_ci():
+    import re
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = {}
+    for marker in ("build-command", "test-command"):
+        m = re.search(rf"<!-- {marker} -->\s*```bash\n(.+?)\n```", readme, re.S)
+        assert m, f"README.md has no <!-- {marker} --> block for .ci/run to run"
+        commands[marker] = m.group(1)
+    assert "jupyter-book build . -W --keep-going" in commands["build-command"]
+    assert commands["test-command"].endswith("python -m pytest")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "readme_command build-command" in ci and "readme_command test-command" in ci
