@@ -1,0 +1,582 @@
+"""The website as readers use it, opened in headless Chromium (Debian's `chromium` package).
+
+Every page of `_toc.yml` (and the home page) is loaded from `_build/html`, served on 127.0.0.1,
+and checked: no console errors, math typeset by MathJax, every image loaded, the animations the
+notebook makes are on the page, solutions hidden until their toggle is clicked, the Colab link
+pointing at the page's notebook, previous/next links following the toc. Other tests check the
+search page, the sidebar, screenshots and every internal link (offline, without a browser).
+
+The checks are plain functions returning a list of problems, so the same code checks the real
+pages and the deliberately broken page in `tests/fixtures/broken_site/`, which shows that each
+check can fail.
+
+No request leaves the machine: requests to other hosts are aborted (they are not counted as
+problems), except MathJax, which the pages load from a CDN and which is served from a local copy
+(`npm install --prefix _build/mathjax mathjax@3`, or set DLBOOK_MATHJAX_DIR to a mathjax folder).
+
+Without `_build/html`, Chromium or MathJax these tests skip, saying why; with DLBOOK_REQUIRE_SITE=1
+(CI, after building the site) they fail instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import http.server
+import json
+import os
+import re
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+import yaml
+from book_rules import load_notebook, source, toc_files
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+BROKEN_SITE = Path(__file__).resolve().parent / "fixtures" / "broken_site"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-quic", "--no-first-run", "--disable-component-update",
+                 "--disable-sync"]
+MATHJAX_DIR = Path(os.environ.get("DLBOOK_MATHJAX_DIR")
+                   or ROOT / "_build" / "mathjax" / "node_modules" / "mathjax")
+MATHJAX_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3/(?P<path>[^?#]+)")
+REQUIRE_SITE = os.environ.get("DLBOOK_REQUIRE_SITE") == "1"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+TIMEOUT_MS = 15_000
+
+# Console errors that come from the book's toolchain, not from the book, matched EXACTLY (a
+# different message is still a problem). Each entry says why it is harmless and what removes it.
+KNOWN_TOOLCHAIN_ERRORS = {
+    # Sphinx 7.4 writes the inline script of sphinx-thebe (a jupyter-book default extension) twice
+    # into every page; the second `const` declaration throws. The book does not use thebe (no
+    # live-code button), so nothing is lost; it goes away with a Sphinx that de-duplicates
+    # inline scripts added after the builder starts.
+    "Identifier 'THEBE_JS_URL' has already been declared",
+}
+
+
+def unavailable(reason: str):
+    """Skip, or fail where CI has built the site and every browser test must run."""
+    if REQUIRE_SITE:
+        pytest.fail(f"{reason} (DLBOOK_REQUIRE_SITE=1, so this is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --- the book: which pages exist and what each one should contain ---------------------------
+
+def repository() -> dict:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return config["repository"]
+
+
+def page_source(page: str) -> Path | None:
+    """The .ipynb or .md file a toc entry (e.g. 'chapters/intro') is built from."""
+    for ext in (".ipynb", ".md"):
+        if (ROOT / f"{page}{ext}").exists():
+            return ROOT / f"{page}{ext}"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def animation_makers() -> frozenset[str]:
+    """Names of the `utils` functions whose body calls `to_jshtml` (they make an animation)."""
+    names = set()
+    for path in (ROOT / "utils").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and "to_jshtml" in ast.unparse(node):
+                names.add(node.name)
+    return frozenset(names)
+
+
+def expected_animations(page: str) -> int:
+    """How many code cells of the page's notebook make an embedded (JS/HTML) animation."""
+    path = page_source(page)
+    if path is None or path.suffix != ".ipynb":
+        return 0
+    calls = re.compile(r"to_jshtml\(|\b(" + "|".join(sorted(animation_makers()) or ["$^"])
+                       + r")\(")
+    return sum(1 for cell in load_notebook(path)["cells"]
+               if cell["cell_type"] == "code" and calls.search(source(cell)))
+
+
+def colab_url(page: str) -> str:
+    """Where the launch button must point: the notebook in the repository of _config.yml."""
+    repo = repository()
+    owner_name = urlsplit(repo["url"]).path.strip("/").removesuffix(".git")
+    prefix = (repo.get("path_to_book") or "").strip("/")
+    path = f"{prefix}/{page}.ipynb" if prefix else f"{page}.ipynb"
+    return (f"https://colab.research.google.com/github/{owner_name}/blob/"
+            f"{repo.get('branch', 'main')}/{path}")
+
+
+TOC = toc_files(ROOT)
+HOME = "index"  # _build/html/index.html redirects to the root page of the toc
+
+
+# --- serving files and driving the browser --------------------------------------------------
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+@contextmanager
+def serve(directory: Path):
+    """Serve `directory` on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname in LOCAL_HOSTS
+
+
+def _route(route):
+    """Let local requests through, serve MathJax from its local copy, abort everything else."""
+    url = route.request.url
+    if is_local(url):
+        route.continue_()
+        return
+    match = MATHJAX_CDN.match(url)
+    if match and MATHJAX_DIR.is_dir():
+        target = (MATHJAX_DIR / match["path"]).resolve()
+        if target.is_file() and MATHJAX_DIR.resolve() in target.parents:
+            route.fulfill(path=str(target))
+            return
+    route.abort("blockedbyclient")
+
+
+@dataclass
+class Visit:
+    """A page opened in the browser, with what it logged while loading."""
+
+    page: object  # playwright.sync_api.Page
+    url: str
+    errors: list[str] = field(default_factory=list)
+
+
+def open_page(context, url: str, redirect_to: str | None = None) -> Visit:
+    """Open `url` in a new tab of `context`, recording console errors and failed local requests
+    (those of `redirect_to` too, when `url` is expected to send the reader there)."""
+    page = context.new_page()
+    visit = Visit(page, url)
+
+    def on_console(msg):
+        if msg.type != "error":
+            return
+        where = (msg.location or {}).get("url", "")
+        if msg.text.startswith("Failed to load resource") and where and not is_local(where):
+            return  # a request to another host, which cannot be reached (and is blocked) here
+        visit.errors.append(f"console error: {msg.text} ({where})")
+
+    def on_page_error(error):
+        message = getattr(error, "message", None) or str(error)
+        if message not in KNOWN_TOOLCHAIN_ERRORS:
+            visit.errors.append(f"uncaught exception: {message}")
+
+    def on_request_failed(request):
+        if is_local(request.url) and not request.url.startswith("data:"):
+            visit.errors.append(f"request failed: {request.url} ({request.failure})")
+
+    def on_response(response):
+        if is_local(response.url) and response.status >= 400:
+            visit.errors.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    page.on("requestfailed", on_request_failed)
+    page.on("response", on_response)
+    page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+    if redirect_to is not None:
+        page.wait_for_url(redirect_to, wait_until="load", timeout=TIMEOUT_MS)
+    wait_for_mathjax(page)
+    return visit
+
+
+def wait_for_mathjax(page) -> str:
+    """Wait until MathJax (if the page loads it) has typeset the page."""
+    return page.evaluate(
+        """async (ms) => {
+            const mj = window.MathJax;
+            if (!mj || !mj.startup || !mj.startup.promise) return "no MathJax";
+            const timeout = new Promise(resolve => setTimeout(() => resolve("timeout"), ms));
+            return Promise.race([mj.startup.promise.then(() => "typeset"), timeout]);
+        }""", TIMEOUT_MS)
+
+
+# --- the checks: each returns a list of problems (empty when the page is fine) ---------------
+
+def console_problems(visit: Visit) -> list[str]:
+    """Console errors, uncaught exceptions, and local requests that failed or returned >= 400."""
+    return list(dict.fromkeys(visit.errors))
+
+
+def math_problems(page) -> list[str]:
+    """Every math element typeset by MathJax, no MathJax error, no raw TeX left in the text."""
+    found = page.evaluate(r"""() => {
+        const math = [...document.querySelectorAll(".math")];
+        const untypeset = math.filter(e => !e.querySelector("mjx-container"))
+                              .map(e => e.textContent.trim().slice(0, 60));
+        const errors = [...document.querySelectorAll("mjx-merror")]
+                              .map(e => e.getAttribute("data-mjx-error") || e.textContent);
+        const skip = "PRE,CODE,SCRIPT,STYLE,TEXTAREA,MJX-CONTAINER,MJX-ASSISTIVE-MML";
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+            acceptNode(node) {
+                for (let e = node.parentElement; e; e = e.parentElement)
+                    if (skip.split(",").includes(e.tagName)) return NodeFilter.FILTER_REJECT;
+                return NodeFilter.FILTER_ACCEPT;
+            }});
+        const raw = [];
+        for (let n = walker.nextNode(); n; n = walker.nextNode())
+            if (/\$\$|\\\(|\\\[|\\begin\{/.test(n.textContent)) raw.push(n.textContent.trim());
+        return {untypeset, errors, raw};
+    }""")
+    problems = [f"math not typeset by MathJax: {t!r}" for t in found["untypeset"]]
+    problems += [f"MathJax error: {t}" for t in found["errors"]]
+    problems += [f"raw TeX left in the text: {t[:80]!r}" for t in found["raw"]]
+    return problems
+
+
+def image_problems(page) -> list[str]:
+    """Every image from this site has loaded (naturalWidth > 0); other hosts are not reachable."""
+    broken = page.evaluate("""async (ms) => {
+        const local = img => img.src.startsWith("data:")
+            || ["127.0.0.1", "localhost"].includes(new URL(img.src, location.href).hostname);
+        const imgs = [...document.images].filter(img => img.getAttribute("src") && local(img));
+        imgs.forEach(img => { img.loading = "eager"; });
+        const done = img => img.complete ? Promise.resolve()
+            : new Promise(resolve => { img.onload = img.onerror = resolve; });
+        await Promise.race([Promise.all(imgs.map(done)),
+                            new Promise(resolve => setTimeout(resolve, ms))]);
+        return imgs.filter(img => !(img.complete && img.naturalWidth > 0))
+                   .map(img => img.getAttribute("src").slice(0, 100));
+    }""", TIMEOUT_MS)
+    return [f"image did not load: {src}" for src in broken]
+
+
+def animation_problems(page, expected: int) -> list[str]:
+    """At least `expected` matplotlib JS animations, each showing a frame."""
+    frames = page.evaluate("""() => [...document.querySelectorAll('img[id^="_anim_img"]')]
+                                     .map(img => img.complete && img.naturalWidth > 0)""")
+    problems = []
+    if len(frames) < expected:
+        problems.append(f"expected {expected} embedded animation(s), found {len(frames)}")
+    problems += [f"animation {i} shows no frame" for i, ok in enumerate(frames) if not ok]
+    return problems
+
+
+def hidden_solution_problems(page) -> list[str]:
+    """Each solution's code is hidden until its toggle is clicked, then shown."""
+    problems = []
+    cells = page.locator(".cell.tag_solution")
+    for i in range(cells.count()):
+        cell = cells.nth(i)
+        code = cell.locator(".cell_input pre").first
+        if code.is_visible():
+            problems.append(f"solution {i}: its code is visible before the toggle is clicked")
+            continue
+        toggle = cell.locator("summary").first
+        if toggle.count() == 0:
+            problems.append(f"solution {i}: no toggle to show it")
+            continue
+        toggle.click()
+        if not code.is_visible():
+            problems.append(f"solution {i}: still hidden after clicking its toggle")
+    return problems
+
+
+def page_problems(visit: Visit, expected_animations: int = 0) -> list[str]:
+    """All the checks of one page (the solutions last, since that check clicks)."""
+    page = visit.page
+    return (math_problems(page) + image_problems(page)
+            + animation_problems(page, expected_animations)
+            + hidden_solution_problems(page) + console_problems(visit))
+
+
+def relative_page(url: str, base: str) -> str:
+    """'http://127.0.0.1:8000/chapters/intro.html#x' -> 'chapters/intro'."""
+    path = unquote(urlsplit(url).path)[len(urlsplit(base).path):]
+    return re.sub(r"\.html$", "", path)
+
+
+# --- internal links, offline ----------------------------------------------------------------
+
+class _LinkParser(HTMLParser):
+    LINK_ATTRS = {"a": "href", "link": "href", "img": "src", "script": "src", "source": "src",
+                  "iframe": "src", "embed": "src", "object": "data"}
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name"):
+            if attrs.get(key):
+                self.ids.add(attrs[key])
+        target = attrs.get(self.LINK_ATTRS.get(tag, ""))
+        if target:
+            self.links.append(target)
+
+
+@functools.cache
+def _parse(path: Path) -> _LinkParser:
+    parser = _LinkParser()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return parser
+
+
+def link_problems(site: Path) -> list[str]:
+    """Every internal href/src of every HTML page under `site` names an existing file, and every
+    `#anchor` an existing id of its page. External links are not followed."""
+    site = site.resolve()
+    problems = []
+    for page in sorted(site.rglob("*.html")):
+        if "_static" in page.relative_to(site).parts:
+            continue  # the theme's template macros, copied as they are, not pages
+        page_rel = page.relative_to(site).as_posix()
+        for link in _parse(page).links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or link.startswith(("data:", "javascript:")):
+                continue  # another host, mailto:, data: ... (linkcheck's job, not reachable here)
+            target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if site not in target.parents and target != site:
+                problems.append(f"{page_rel}: {link} points outside the site")
+            elif not target.is_file():
+                problems.append(f"{page_rel}: {link} -> no such file")
+            elif parts.fragment and target.suffix == ".html" and (
+                    unquote(parts.fragment) not in _parse(target).ids):
+                problems.append(f"{page_rel}: {link} -> no id {parts.fragment!r} in "
+                                f"{target.relative_to(site).as_posix()}")
+    return problems
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} not found: apt-get install chromium chromium-driver")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                  args=CHROMIUM_ARGS)
+        except Exception as error:  # noqa: BLE001 - report why the browser would not start
+            unavailable(f"Chromium did not start: {error}")
+        yield launched
+        launched.close()
+
+
+@contextmanager
+def new_context(browser):
+    """A fresh profile (empty cache and localStorage, like a first visit), offline but MathJax."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", _route)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (SITE / "index.html").exists():
+        unavailable(f"{SITE} has no built website: run `jupyter-book build . -W --keep-going`")
+    with serve(SITE) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def site_with_math(site):
+    if not (MATHJAX_DIR / "es5" / "tex-mml-chtml.js").exists():
+        unavailable(f"no local MathJax 3 at {MATHJAX_DIR} (the pages load it from a CDN that "
+                    "cannot be reached here): npm install --prefix _build/mathjax mathjax@3")
+    return site
+
+
+@pytest.fixture(scope="module")
+def broken_site():
+    with serve(BROKEN_SITE) as base:
+        yield base
+
+
+# --- the real pages -------------------------------------------------------------------------
+
+PAGES = [HOME] + TOC
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_works_in_browser(browser, site_with_math, page):
+    base = site_with_math
+    with new_context(browser) as context:
+        # index.html sends the reader on to the root page of the toc
+        visit = open_page(context, f"{base}{page}.html",
+                          redirect_to=f"{base}{TOC[0]}.html" if page == HOME else None)
+        landed = relative_page(visit.page.url, base)
+        problems = page_problems(visit, expected_animations(landed))
+
+        if landed in TOC:
+            index = TOC.index(landed)
+            neighbours = {"a.left-prev": TOC[index - 1] if index > 0 else None,
+                          "a.right-next": TOC[index + 1] if index + 1 < len(TOC) else None}
+            for selector, expected in neighbours.items():
+                links = visit.page.locator(selector)
+                got = (relative_page(urljoin(visit.page.url, links.first.get_attribute("href")),
+                                     base) if links.count() else None)
+                if got != expected:
+                    problems.append(f"{selector} leads to {got}, the toc says {expected}")
+
+            source_path = page_source(landed)
+            colab = visit.page.locator('a[href*="colab.research.google.com"]')
+            hrefs = [colab.nth(i).get_attribute("href") for i in range(colab.count())]
+            if source_path is not None and source_path.suffix == ".ipynb":
+                if colab_url(landed) not in hrefs:
+                    problems.append(f"Colab link {hrefs} is not {colab_url(landed)}")
+    assert problems == [], f"{page}:\n  " + "\n  ".join(problems)
+
+
+def test_home_page_is_the_root_of_the_toc(browser, site):
+    with new_context(browser) as context:
+        visit = open_page(context, f"{site}index.html", redirect_to=f"{site}{TOC[0]}.html")
+        assert relative_page(visit.page.url, site) == TOC[0]
+
+
+def test_navigation_reaches_every_chapter(browser, site):
+    """The sidebar of the home page links every toc page, and clicking each link lands on it."""
+    with new_context(browser) as context:
+        visit = open_page(context, f"{site}{TOC[0]}.html")
+        page = visit.page
+        links = page.locator("nav.bd-docs-nav a.reference.internal")
+        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        linked = [relative_page(urljoin(page.url, h), site) for h in hrefs]
+        missing = [p for p in TOC[1:] if p not in linked]
+        assert missing == [], f"the sidebar does not link {missing}"
+        for target in TOC[1:]:
+            page.goto(f"{site}{TOC[0]}.html", wait_until="domcontentloaded")
+            href = hrefs[linked.index(target)]
+            page.locator(f'nav.bd-docs-nav a.reference.internal[href="{href}"]').first.click()
+            page.wait_for_load_state("domcontentloaded")
+            assert relative_page(page.url, site) == target
+            assert page.locator("main h1").count() >= 1, f"{target} has no title"
+
+
+def search_case() -> tuple[str, str]:
+    """The term to search for and the page that must be among the results."""
+    padding = [p for p in TOC if p.startswith("chapters/02_padding_stride_pooling/")]
+    if padding:
+        return "padding", padding[0]
+    return "checker", "chapters/00_how_to_use/how_to_use"  # before that chapter lands
+
+
+def test_search_finds_the_term(browser, site):
+    term, expected = search_case()
+    assert expected in TOC
+    with new_context(browser) as context:
+        visit = open_page(context, f"{site}search.html?q={term}")
+        results = visit.page.locator("#search-results ul.search li a")
+        results.first.wait_for(timeout=TIMEOUT_MS)
+        visit.page.wait_for_function(
+            "() => !document.querySelector('#search-results h2, #search-results p')"
+            "?.textContent.includes('Searching')", timeout=TIMEOUT_MS)
+        found = {relative_page(urljoin(visit.page.url, results.nth(i).get_attribute("href")),
+                              site) for i in range(results.count())}
+        assert expected in found, f"searching {term!r} found {sorted(found)}"
+        assert console_problems(visit) == []
+
+
+def test_screenshots(browser, site_with_math):
+    """Screenshots of the home page, one chapter and the glossary (CI keeps them as artefacts)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    chapter = next((p for p in TOC if p.startswith("chapters/02_")), TOC[1])
+    shots = {"home": TOC[0], "chapter": chapter}
+    if "chapters/reference/glossary" in TOC:
+        shots["glossary"] = "chapters/reference/glossary"
+    with new_context(browser) as context:
+        for name, page_name in shots.items():
+            visit = open_page(context, f"{site_with_math}{page_name}.html")
+            path = SCREENSHOTS / f"{name}.png"
+            visit.page.screenshot(path=str(path), full_page=name != "glossary")
+            assert path.stat().st_size > 10_000, f"{path} is suspiciously small"
+
+
+def test_internal_links_resolve():
+    if not (SITE / "index.html").exists():
+        unavailable(f"{SITE} has no built website: run `jupyter-book build . -W --keep-going`")
+    problems = link_problems(SITE)
+    assert problems == [], "\n".join(problems[:50])
+
+
+# --- the checks fail on a broken page (needs only Chromium) ---------------------------------
+
+def test_broken_page_reports_each_problem(browser, broken_site):
+    with new_context(browser) as context:
+        visit = open_page(context, f"{broken_site}index.html")
+        problems = page_problems(visit, expected_animations=1)
+    report = "\n".join(problems)
+    expected = {
+        "broken image": "image did not load: missing_figure.png",
+        "missing image request": "HTTP 404: " + f"{broken_site}missing_figure.png",
+        "raw $$": "raw TeX left in the text: 'The output size is $$o",
+        "math not typeset": "math not typeset by MathJax: '\\\\(p = 1\\\\)'",
+        "console.error": "console error: deliberate console error",
+        "uncaught exception": "uncaught exception: callAFunctionThatDoesNotExist is not defined",
+        "missing animation": "expected 1 embedded animation(s), found 0",
+        "visible solution": "solution 0: its code is visible before the toggle is clicked",
+    }
+    missing = {name: text for name, text in expected.items() if text not in report}
+    assert missing == {}, f"not reported: {missing}\nreported:\n{report}"
+
+
+
+def test_good_page_reports_nothing(browser, broken_site):
+    """The same checks on a sound page (with blocked external requests) report no problem."""
+    with new_context(browser) as context:
+        visit = open_page(context, f"{broken_site}good.html")
+        assert page_problems(visit) == []
+
+
+def test_link_check_reports_dead_links():
+    problems = link_problems(BROKEN_SITE)
+    assert problems == [
+        "index.html: missing_figure.png -> no such file",
+        "index.html: no_such_chapter.html -> no such file",
+        "index.html: good.html#no-such-section -> no id 'no-such-section' in good.html",
+    ]
+
+
+def test_animation_makers_are_found_in_utils():
+    """The animation count of a page comes from the notebook; check the detection itself."""
+    for name in animation_makers():
+        assert re.fullmatch(r"\w+", name)
+    for page in TOC:
+        path = page_source(page)
+        if path is not None and path.suffix == ".ipynb":
+            text = json.dumps(load_notebook(path))
+            if "to_jshtml" in text:
+                assert expected_animations(page) >= 1, page
