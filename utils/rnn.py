@@ -202,6 +202,10 @@ def unroll(cell: nn.Module, x: torch.Tensor, state=None, batch_first: bool = Tru
     time_dim = 1 if (x.dim() == 3 and batch_first) else 0
     if x.shape[time_dim] < 1:
         raise ValueError(f"x must have at least one time step, got shape {tuple(x.shape)}")
+    input_size = getattr(cell, "input_size", x.shape[-1])
+    if x.shape[-1] != input_size:
+        raise ValueError(f"x must have {input_size} features per step (the cell's "
+                         f"input_size={input_size}), got shape {tuple(x.shape)}")
     outputs = []
     for x_t in x.unbind(time_dim):                        # (N, F) or (F,) per step
         state = cell(x_t, state)
