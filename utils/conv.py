@@ -316,7 +316,7 @@ def conv2d_im2col(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | No
     w = weight.reshape(weight.shape[0], -1)  # (C_out, C_in*kh*kw)
     y = w @ cols  # (N, C_out, L)
     if bias is not None:
-        y = y + bias[:, None]
+        y += bias[:, None]  # in place: y is a fresh tensor, and this saves a pass over memory
     return y.reshape(x.shape[0], weight.shape[0], oh, ow)  # (N, C_out, H_out, W_out)
 
 
