@@ -153,6 +153,21 @@ def test_binary_cross_entropy_with_logits_matches_pytorch(reduction, shape, seed
                  logits, target, reduction=reduction)  # grads w.r.t. logits and target
 
 
+def test_bce_with_logits_keeps_the_digits_of_tiny_losses_for_both_labels():
+    logits = torch.tensor([-30.0, 30.0, -5.0, 5.0, 0.0, 0.0], dtype=torch.float64,
+                          requires_grad=True)
+    target = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.0, 1.0], dtype=torch.float64)
+    loss = losses.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    expected = torch.tensor([math.log1p(math.exp(-30))] * 2 + [math.log1p(math.exp(-5))] * 2
+                            + [math.log(2)] * 2, dtype=torch.float64)
+    torch.testing.assert_close(loss, expected, rtol=1e-15, atol=0)
+    single = losses.binary_cross_entropy_with_logits(torch.tensor([-30.0]), torch.zeros(1))
+    assert single.item() > 0  # float32 too: ~9.4e-14, not 0
+    (grad,) = torch.autograd.grad(loss.sum(), logits)
+    torch.testing.assert_close(grad, torch.sigmoid(logits.detach()) - target, **TOL)
+    assert grad[4].item() == 0.5 and grad[5].item() == -0.5  # sigmoid(0) - y at the kink
+
+
 def test_logistic_loss_stays_finite_where_soft_margin_loss_overflows():
     scores = torch.tensor([-1000.0], dtype=torch.float64)
     assert F.soft_margin_loss(scores, torch.ones(1, dtype=torch.float64)).item() == math.inf

@@ -241,29 +241,27 @@ def binary_cross_entropy(probs: torch.Tensor, target: torch.Tensor,
     return _reduce(loss, reduction)
 
 
-def _log_sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """log sigmoid(x) = -log(1 + e^-x), with exp only of -|x| <= 0 (never overflows)."""
-    nonneg = x >= 0
-    # -|x| written with where, not abs, so that its gradient at 0 is -1 (the x >= 0 branch)
-    neg_abs = torch.where(nonneg, -x, x)
-    log1p_e = torch.log1p(torch.exp(neg_abs))  # log(1 + e^{-|x|}) in (0, log 2]
-    # x >= 0: -log(1 + e^{-x});   x < 0: x - log(1 + e^{x})   (the same number, rearranged)
-    return torch.where(nonneg, -log1p_e, x - log1p_e)
-
-
 def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor,
                                      reduction: str = "mean") -> torch.Tensor:
     """Binary cross-entropy on logits (F.binary_cross_entropy_with_logits), stable for any logit.
 
-    l = -(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))) = (1 - y) x - log sigmoid(x);
+    l = -(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))) = max(x, 0) - x y + log(1 + e^{-|x|});
     gradient sigmoid(x) - y. With y in {0, 1} and s = 2y - 1 in {-1, +1} this is the logistic
-    loss log(1 + exp(-s x)) (F.soft_margin_loss).
+    loss log(1 + exp(-s x)) (F.soft_margin_loss). Every exp sees -|x| <= 0, and for hard labels
+    no term cancels: a correct, confident prediction gets its tiny loss to full precision
+    (PyTorch's (1 - y) x - log sigmoid(x) loses those digits when y = 0 and x << 0).
     """
     logits, target = _check_pair("logits", logits, target)
     reduction = _check_reduction(reduction)
     _check_unit_interval("target", target)
-    # log(1 - sigmoid(x)) = log sigmoid(x) - x, so l_i = (1 - y_i) x_i - log sigmoid(x_i)
-    loss = (1 - target) * logits - _log_sigmoid(logits)
+    x = logits
+    nonneg = x >= 0
+    # max(x, 0) and -|x| written with where (not relu/abs) so their gradients at x = 0 are
+    # those of the x >= 0 branch: 1 and -1, giving sigmoid(0) - y = 0.5 - y there
+    positive_part = torch.where(nonneg, x, torch.zeros_like(x))
+    neg_abs = torch.where(nonneg, -x, x)
+    # l_i = max(x_i, 0) - x_i y_i + log(1 + e^{-|x_i|})
+    loss = positive_part - x * target + torch.log1p(torch.exp(neg_abs))
     return _reduce(loss, reduction)
 
 
