@@ -1,0 +1,67 @@
+"""utils.optim_figures: labelled contour plots, one line per path, small animations."""
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from utils import optim as O
+from utils import optim_figures as F
+
+
+def paths():
+    make = {"SGD": lambda p: O.SGD(p, lr=0.002), "Adam": lambda p: O.Adam(p, lr=0.05)}
+    return {k: O.trajectory(m, O.rosenbrock, (-1.5, 2.0), 20) for k, m in make.items()}
+
+
+def test_plot_trajectories_draws_every_path_with_labels():
+    fig, ax = F.plot_trajectories(O.rosenbrock, paths(), (-2, 2), (-1, 3),
+                                  minima=O.MINIMA["rosenbrock"], title="Rosenbrock")
+    assert ax.get_xlabel() == "$x$" and ax.get_ylabel() == "$y$"
+    drawn = [line.get_label() for line in ax.get_lines()]
+    assert "SGD" in drawn and "Adam" in drawn
+    sgd = next(line for line in ax.get_lines() if line.get_label() == "SGD")
+    assert len(sgd.get_xdata()) == 21
+    assert ax.get_xlim() == (-2.0, 2.0)
+    plt.close(fig)
+
+
+def test_animation_frames_grow_and_html_is_small():
+    panels = [{"f": O.rosenbrock, "paths": paths(), "xlim": (-2, 2), "ylim": (-1, 3),
+               "title": "Rosenbrock"},
+              {"f": O.saddle, "paths": {"SGD": torch.zeros(5, 2)}, "xlim": (-1, 1),
+               "ylim": (-1.5, 1.5)}]
+    fig, anim = F.animate_trajectories(panels, frames=5)
+    lines = [line for line in fig.axes[0].get_lines() if line.get_label() == "SGD"]
+    anim._func(0)
+    assert len(lines[0].get_xdata()) == 1
+    anim._func(4)
+    assert len(lines[0].get_xdata()) == 21
+    html = anim.to_jshtml()
+    plt.close(fig)
+    assert html.count("data:image/png;base64") == 5  # one embedded image per frame
+    assert len(html) < 1_000_000
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"xlim": (1, -1)}, r"xlim=\(1, -1\)"),
+    ({"ylim": (0, 0)}, r"ylim=\(0, 0\)"),
+    ({"num": 1}, "num=1"),
+])
+def test_bad_limits(kwargs, match):
+    args = {"xlim": (-1, 1), "ylim": (-1, 1), **kwargs}
+    with pytest.raises(ValueError, match=match):
+        F.plot_contours(O.saddle, **args)
+
+
+def test_bad_paths_and_frames():
+    with pytest.raises(ValueError, match=r"paths\['a'\] has shape \(3,\)"):
+        F.plot_trajectories(O.saddle, {"a": torch.zeros(3)}, (-1, 1), (-1, 1))
+    with pytest.raises(ValueError, match="frames=1"):
+        F.animate_trajectories([{"f": O.saddle, "paths": {}, "xlim": (-1, 1),
+                                 "ylim": (-1, 1)}], frames=1)
+    with pytest.raises(ValueError, match="no paths"):
+        F.animate_trajectories([{"f": O.saddle, "paths": {}, "xlim": (-1, 1),
+                                 "ylim": (-1, 1)}])
+    with pytest.raises(ValueError, match="panels is empty"):
+        F.animate_trajectories([])
+    plt.close("all")
