@@ -37,3 +37,278 @@ def test_adding_problem_refuses_short_sequences(seq_len):
 def test_adding_problem_refuses_non_integers():
     with pytest.raises(TypeError, match="seq_len=2.5"):
         adding_problem(4, 2.5)
+
+
+# ----------------------------------------------------------------------------------------------
+# Image data sets: IDX reader, loaders with their offline fallback, stand-ins
+# ----------------------------------------------------------------------------------------------
+import gzip  # noqa: E402
+import struct  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from utils import data  # noqa: E402
+from utils.data import (  # noqa: E402
+    SHAPE_CLASSES,
+    ImageDataset,
+    default_root,
+    load_cifar10,
+    load_fashion_mnist,
+    load_mnist,
+    read_idx,
+    synthetic_digits,
+    synthetic_shapes,
+)
+
+
+def write_idx(path, array: np.ndarray, type_code: int = 0x08, gz: bool = False):
+    """An IDX file as LeCun's: magic (0, 0, type, ndim), big-endian int32 sizes, values."""
+    header = bytes([0, 0, type_code, array.ndim]) + struct.pack(f">{array.ndim}i", *array.shape)
+    raw = header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (gzip.open if gz else open)(path, "wb").write(raw)
+    return path
+
+
+def fake_mnist(folder, n=7, split="t10k", gz=True, seed=0):
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, n, dtype=np.uint8)
+    ext = ".gz" if gz else ""
+    write_idx(folder / f"{split}-images-idx3-ubyte{ext}", images, gz=gz)
+    write_idx(folder / f"{split}-labels-idx1-ubyte{ext}", labels, gz=gz)
+    return images, labels
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Make the loaders believe there is no network, whatever the machine has."""
+    monkeypatch.setattr(data, "_reachable", lambda host, timeout=3.0: "no route (test)")
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize("dtype,code", [(np.uint8, 0x08), (np.int8, 0x09), (np.int16, 0x0B),
+                                        (np.int32, 0x0C), (np.float32, 0x0D),
+                                        (np.float64, 0x0E)])
+def test_read_idx_round_trips_every_type(tmp_path, gz, dtype, code):
+    array = (np.arange(2 * 3 * 5) - 7).astype(dtype).reshape(2, 3, 5)
+    path = write_idx(tmp_path / ("a.idx.gz" if gz else "a.idx"), array, code, gz)
+    got = read_idx(path)
+    assert got.shape == (2, 3, 5)
+    np.testing.assert_array_equal(got.numpy(), array)
+
+
+def test_read_idx_refuses_a_wrong_magic_number_and_keeps_the_file(tmp_path):
+    path = tmp_path / "bad-images-idx3-ubyte"
+    path.write_bytes(b"\x01\x02\x08\x03" + bytes(20))
+    with pytest.raises(ValueError, match="wrong magic number 01020803"):
+        read_idx(path)
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"wrong magic number \(empty\)"):
+        read_idx(path)
+    assert path.exists()
+
+
+@pytest.mark.parametrize("extra", [-1, 1, -28 * 28])
+def test_read_idx_refuses_a_wrong_length_and_keeps_the_file(tmp_path, extra):
+    path = write_idx(tmp_path / "x-idx3-ubyte", np.zeros((3, 28, 28), np.uint8))
+    raw = path.read_bytes()
+    path.write_bytes(raw[:extra] if extra < 0 else raw + bytes(extra))
+    with pytest.raises(ValueError, match="wrong length"):
+        read_idx(path)
+    assert path.read_bytes()[:16] == raw[:16]  # still there, untouched
+
+
+def test_read_idx_refuses_a_broken_gzip_and_a_missing_file(tmp_path):
+    path = tmp_path / "x.gz"
+    path.write_bytes(b"not gzip at all")
+    with pytest.raises(ValueError, match="cannot be read as IDX"):
+        read_idx(path)
+    with pytest.raises(ValueError, match="no such file"):
+        read_idx(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("layout", ["torchvision", "flat"])
+@pytest.mark.parametrize("gz", [False, True])
+def test_load_mnist_reads_files_on_disk_without_network(tmp_path, monkeypatch, capsys,
+                                                        layout, gz):
+    monkeypatch.setattr(data, "_reachable", lambda *a, **k: pytest.fail("network was asked"))
+    folder = tmp_path / "MNIST" / "raw" if layout == "torchvision" else tmp_path
+    images, labels = fake_mnist(folder, gz=gz)
+    ds = load_mnist(tmp_path, train=False)
+    assert ds.real and len(ds) == 7 and "MNIST" in ds.source
+    assert capsys.readouterr().out == ""  # real data: nothing to announce
+    torch.testing.assert_close(ds.data, torch.from_numpy(images))
+    x, label = ds[3]
+    assert x.shape == (1, 28, 28) and x.dtype == torch.float32 and label == labels[3]
+    torch.testing.assert_close(x[0], torch.from_numpy(images[3]).float() / 255)
+
+
+def test_load_mnist_applies_the_transform_and_tensors_match_items(tmp_path):
+    fake_mnist(tmp_path)
+    ds = load_mnist(tmp_path, train=False, download=False, transform=lambda x: 1 - x)
+    x_all, y_all = ds.tensors()  # no transform
+    x, y = ds[2]
+    torch.testing.assert_close(x, 1 - x_all[2])
+    assert y == y_all[2] and x_all.shape == (7, 1, 28, 28)
+
+
+def test_load_mnist_refuses_a_corrupt_file_and_keeps_it(tmp_path):
+    fake_mnist(tmp_path, gz=False)
+    bad = tmp_path / "t10k-labels-idx1-ubyte"
+    raw = bad.read_bytes()
+    bad.write_bytes(raw[:-2])
+    with pytest.raises(ValueError, match="wrong length"):
+        load_mnist(tmp_path, train=False, download=False)
+    assert bad.read_bytes() == raw[:-2]
+
+
+def test_load_mnist_refuses_labels_that_do_not_match_the_images(tmp_path):
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((5, 28, 28), np.uint8))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.zeros(4, np.uint8))
+    with pytest.raises(ValueError, match=r"\(5, 28, 28\) and \(4,\)"):
+        load_mnist(tmp_path, train=False)
+
+
+@pytest.mark.parametrize("loader,name,shape,standin", [
+    (load_mnist, "MNIST", (1, 28, 28), "synthetic_digits"),
+    (load_fashion_mnist, "FashionMNIST", (1, 28, 28), "synthetic_digits"),
+    (load_cifar10, "CIFAR-10", (3, 32, 32), "synthetic_shapes"),
+])
+@pytest.mark.parametrize("download", [True, False])
+def test_loaders_fall_back_to_a_stand_in_and_say_so_in_one_line(tmp_path, capsys, no_network,
+                                                               loader, name, shape, standin,
+                                                               download):
+    before = set(tmp_path.rglob("*"))
+    start = time.perf_counter()
+    ds = loader(tmp_path, train=False, download=download)
+    assert time.perf_counter() - start < 30  # no network wait (generation only)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    line = lines[0]
+    assert line.startswith(f"{name}: real data not available") and standin in line
+    assert ("no network" in line) == download and ("download=False" in line) != download
+    assert not ds.real and standin in ds.source and len(ds) == 2_000
+    # the stand-in has the real set's item shape, dtype, value range and number of classes
+    x, y = ds[0]
+    assert x.shape == shape and x.dtype == torch.float32 and isinstance(y, int)
+    x_all, y_all = ds.tensors()
+    assert 0 <= x_all.min() and x_all.max() <= 1 and len(ds.classes) == 10
+    assert set(y_all.tolist()) == set(range(10))
+    assert set(tmp_path.rglob("*")) == before  # offline: nothing written
+
+
+def test_stand_in_train_and_test_splits_differ(tmp_path, no_network):
+    train, test = load_mnist(tmp_path, train=True), load_mnist(tmp_path, train=False)
+    assert len(train) == 10_000 and len(test) == 2_000
+    assert not torch.equal(train.data[:2_000], test.data)
+
+
+def test_loaders_fall_back_when_the_download_fails(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(data, "_reachable", lambda *a, **k: None)  # "online"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz")
+
+    monkeypatch.setattr(data.torchvision.datasets, "MNIST", broken)
+    ds = load_mnist(tmp_path, train=False)
+    assert not ds.real
+    assert "download failed (RuntimeError)" in capsys.readouterr().out
+
+
+def test_reachable_answers_quickly_for_an_unknown_host():
+    start = time.perf_counter()
+    reason = data._reachable("no-such-host.invalid", timeout=1.0)
+    assert reason is not None and time.perf_counter() - start < 2.0
+
+
+def test_default_root_follows_the_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("DLBOOK_DATA", str(tmp_path / "mine"))
+    assert default_root() == tmp_path / "mine"
+    monkeypatch.delenv("DLBOOK_DATA")
+    assert default_root().parts[-3:] == (".cache", "dlbook", "data")
+
+
+def test_loaders_create_a_missing_root(tmp_path, no_network):
+    root = tmp_path / "new" / "folder"
+    load_mnist(root, train=False, download=False)
+    assert root.is_dir()
+
+
+@pytest.mark.parametrize("loader", [load_mnist, load_cifar10])
+def test_loaders_refuse_a_root_that_cannot_be_created(tmp_path, loader):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("keep me")
+    with pytest.raises(ValueError, match="does not exist and cannot be created"):
+        loader(blocker / "data")
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        loader(blocker)
+    with pytest.raises(TypeError, match="root=3"):
+        loader(3)
+    assert blocker.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("make,shape", [(synthetic_digits, (1, 28, 28)),
+                                        (synthetic_shapes, (3, 32, 32))])
+def test_stand_ins_shape_dtype_range_and_determinism(make, shape):
+    x, y = make(500, seed=4)
+    assert x.shape == (500, *shape) and x.dtype == torch.float32 and y.dtype == torch.int64
+    assert x.min() >= 0 and x.max() <= 1
+    torch.testing.assert_close(x * 255, (x * 255).round(), atol=1e-4, rtol=0)  # 8-bit levels
+    assert set(y.tolist()) == set(range(10))
+    x2, y2 = make(500, seed=4)
+    assert torch.equal(x, x2) and torch.equal(y, y2)
+    assert not torch.equal(x, make(500, seed=5)[0])
+
+
+@pytest.mark.parametrize("make", [synthetic_digits, synthetic_shapes])
+def test_stand_ins_are_fast(make):
+    make(64)  # glyphs rendered once, then cached
+    start = time.process_time()
+    make(5_000, seed=1)
+    assert time.process_time() - start < 8.0  # about 1 s on an idle 2-core machine
+
+
+def nearest_class_mean_accuracy(x, y, n_train):
+    x = x.flatten(1)
+    means = torch.stack([x[:n_train][y[:n_train] == k].mean(0) for k in range(10)])  # (10, D)
+    return (torch.cdist(x[n_train:], means).argmin(1) == y[n_train:]).float().mean().item()
+
+
+def test_synthetic_digits_are_learnable_but_not_trivial():
+    """Nearest class mean on raw pixels: far above chance (10%), far from perfect."""
+    acc = nearest_class_mean_accuracy(*synthetic_digits(3_000, seed=0), 2_000)
+    assert 0.3 < acc < 0.7, acc
+
+
+def test_synthetic_shapes_are_not_solved_by_raw_pixels():
+    """Random colours and positions: a class's mean image says nothing (a CNN is needed; the
+    CIFAR-10 lesson asserts that one learns them)."""
+    acc = nearest_class_mean_accuracy(*synthetic_shapes(3_000, seed=0), 2_000)
+    assert acc < 0.2, acc
+
+
+def test_synthetic_digits_are_centred_like_mnist():
+    x, _ = synthetic_digits(2_000)
+    ink = x[:, 0].sum(0)  # (28, 28): where the ink falls, over all digits
+    rows, cols = ink.sum(1), ink.sum(0)
+    centre = ((rows * torch.arange(28)).sum() / rows.sum(), (cols * torch.arange(28)).sum()
+              / cols.sum())
+    assert abs(centre[0] - 13.5) < 1.0 and abs(centre[1] - 13.5) < 1.0
+    assert x[:, 0, :2].mean() < 0.06 and x[:, 0, :, :2].mean() < 0.06  # border mostly empty
+
+
+def test_shape_classes_and_argument_errors():
+    assert len(SHAPE_CLASSES) == 10
+    for make in (synthetic_digits, synthetic_shapes):
+        with pytest.raises(ValueError, match="n=0"):
+            make(0)
+        with pytest.raises(TypeError, match="seed=1.5"):
+            make(3, seed=1.5)
+
+
+def test_image_dataset_repr_names_the_source():
+    ds = ImageDataset(torch.zeros(2, 4, 4, dtype=torch.uint8), torch.tensor([0, 1]), "ab",
+                      source="test data", real=False)
+    assert "test data" in repr(ds) and ds[1][0].shape == (1, 4, 4)
