@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from utils import conv
-from utils.conv_figures import conv_animation, conv_grid_figure, window_cells
+from utils.conv_figures import animation_html, conv_animation, conv_grid_figure, window_cells
 
 matplotlib.use("Agg")
 
@@ -49,9 +49,12 @@ def test_figure_draws_the_padded_input_and_the_output():
 def test_animation_has_one_frame_per_output_pixel():
     anim = conv_animation((4, 5), (2, 3), stride=(1, 2), padding=(0, 1), dilation=1)
     assert len(list(anim.new_frame_seq())) == 3 * 3  # output (4-2+1) x ((5+2-3)//2+1)
-    html = anim.to_jshtml()
+    fig = anim._fig
+    html = animation_html(anim)
     assert html.count("frames[") >= 9 and len(html) < 1_000_000
-    matplotlib.pyplot.close(anim._fig)
+    assert not matplotlib.pyplot.fignum_exists(fig.number)  # closed: no stray still frame
+    with pytest.raises(TypeError, match="anim must be a matplotlib Animation"):
+        animation_html(fig)
 
 
 def test_bad_index_names_the_argument():

@@ -94,16 +94,18 @@ def conv_grid_figure(n: Pair, kernel_size: Pair, stride: Pair = 1, padding: Pair
 
 
 def conv_animation(n: Pair, kernel_size: Pair, stride: Pair = 1, padding: Pair = 0,
-                   dilation: Pair = 1, *, interval: int = 400, dpi: int = 60,
+                   dilation: Pair = 1, *, interval: int = 400, dpi: int = 80,
                    scale: float = 0.32) -> animation.FuncAnimation:
     """The window visiting every output pixel in turn: one frame per output pixel.
 
-    Render on a web page with `HTML(anim.to_jshtml())`, then `plt.close(anim._fig)`. Keep the
-    sizes small: each frame is stored as an image in the page.
+    Show it with `HTML(animation_html(anim))`, which also closes the figure. Keep the sizes
+    small: each frame is stored as an image in the page.
     """
     fig, (ax_in, ax_out) = conv_grid_figure(n, kernel_size, stride, padding, dilation, 0,
                                             scale=scale)
     fig.set_dpi(dpi)
+    fig.canvas.draw()  # lay out once, then freeze: the frames differ only in cell colours
+    fig.set_layout_engine("none")
     image_in, image_out = ax_in.images[0], ax_out.images[0]
     frames = image_out.get_array().size
 
@@ -114,3 +116,13 @@ def conv_animation(n: Pair, kernel_size: Pair, stride: Pair = 1, padding: Pair =
         return image_in, image_out
 
     return animation.FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
+
+
+def animation_html(anim: animation.Animation) -> str:
+    """The animation as self-contained JavaScript/HTML (plays on a static web page); closes its
+    figure so the notebook does not show a stray still frame as well."""
+    if not isinstance(anim, animation.Animation):
+        raise TypeError(f"anim must be a matplotlib Animation, got {type(anim).__name__}")
+    html = anim.to_jshtml()
+    plt.close(anim._fig)
+    return html
