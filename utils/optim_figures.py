@@ -34,7 +34,8 @@ def _check_paths(paths: Mapping[str, torch.Tensor]) -> dict[str, np.ndarray]:
 
 def plot_contours(f: Callable[[torch.Tensor], torch.Tensor], xlim: Sequence[float],
                   ylim: Sequence[float], *, ax=None, levels: int = 25, log: bool = True,
-                  minima: Sequence[tuple[float, float]] = (), num: int = 150, title: str = ""):
+                  minima: Sequence[tuple[float, float]] = (), num: int = 150, title: str = "",
+                  filled: bool = False):
     """Contour lines of f on the box xlim x ylim; minima marked with stars. Returns (fig, ax).
 
     With `log=True` the levels are spaced geometrically above min(f), which shows the floor of
@@ -60,7 +61,10 @@ def plot_contours(f: Callable[[torch.Tensor], torch.Tensor], xlim: Sequence[floa
         lv = low + np.geomspace(span * 1e-4, span, levels)
     else:
         lv = levels
-    ax.contour(xs.numpy(), ys.numpy(), z, levels=lv, cmap="viridis", linewidths=0.6)
+    if filled:
+        ax.contourf(xs.numpy(), ys.numpy(), z, levels=lv, cmap="Greys_r", antialiased=False)
+    else:
+        ax.contour(xs.numpy(), ys.numpy(), z, levels=lv, cmap="viridis", linewidths=0.6)
     for mx, my in minima:
         ax.plot(mx, my, marker="*", color="k", markersize=9, linestyle="none")
     ax.set_xlim(*xlim)
@@ -97,15 +101,15 @@ def animate_trajectories(panels: Sequence[dict], *, frames: int = 25, interval: 
     nrows = (len(panels) + ncols - 1) // ncols
     ncols = min(ncols, len(panels))
     fig, axes = subplots(nrows, ncols, xlabel="$x$", ylabel="$y$",
-                         figsize=(panel_size[0] * ncols, panel_size[1] * nrows))
-    fig.set_dpi(dpi)
+                         figsize=(panel_size[0] * ncols, panel_size[1] * nrows), dpi=dpi)
     axes = np.atleast_1d(axes).ravel()
     for ax in axes[len(panels):]:
         ax.axis("off")
     lines, arrays = [], []
     for ax, panel in zip(axes, panels):
         paths = _check_paths(panel["paths"])
-        plot_contours(panel["f"], panel["xlim"], panel["ylim"], ax=ax, levels=15, num=80,
+        plot_contours(panel["f"], panel["xlim"], panel["ylim"], ax=ax, levels=12, num=80,
+                      filled=True,
                       minima=panel.get("minima", ()), title=panel.get("title", ""))
         for label, arr in paths.items():
             (line,) = ax.plot([], [], marker=".", markersize=2.5, linewidth=1, label=label)
@@ -114,6 +118,11 @@ def animate_trajectories(panels: Sequence[dict], *, frames: int = 25, interval: 
     if not arrays:
         raise ValueError("the panels hold no paths; give each panel at least one path")
     axes[0].legend(fontsize=6, loc="best")
+    for ax in axes[:len(panels)]:
+        # tick labels are most of the drawing time of each frame; the static plots carry them
+        ax.tick_params(labelbottom=False, labelleft=False, length=0)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")  # freeze the layout: re-solving it for every frame is slow
     longest = max(len(a) for a in arrays) - 1
 
     def draw(k):
