@@ -25,6 +25,17 @@ def test_plot_trajectories_draws_every_path_with_labels():
     plt.close(fig)
 
 
+@pytest.mark.parametrize("filled", [False, True])
+@pytest.mark.parametrize("log", [False, True])
+def test_contour_levels_span_the_surface(log, filled):
+    fig, ax = F.plot_contours(O.himmelblau, (-5, 5), (-5, 5), levels=9, log=log, filled=filled,
+                              num=60)
+    levels = ax.collections[-1].levels
+    assert len(levels) == 9
+    assert levels[0] >= 0 and levels[-1] == pytest.approx(890.0, rel=0.01)  # f(5, 5)
+    plt.close(fig)
+
+
 def test_animation_frames_grow_and_html_is_small():
     panels = [{"f": O.rosenbrock, "paths": paths(), "xlim": (-2, 2), "ylim": (-1, 3),
                "title": "Rosenbrock"},
@@ -46,8 +57,9 @@ def test_animation_frames_grow_and_html_is_small():
     ({"xlim": (1, -1)}, r"xlim=\(1, -1\)"),
     ({"ylim": (0, 0)}, r"ylim=\(0, 0\)"),
     ({"num": 1}, "num=1"),
+    ({"levels": 1}, "levels=1"),
 ])
-def test_bad_limits(kwargs, match):
+def test_bad_arguments(kwargs, match):
     args = {"xlim": (-1, 1), "ylim": (-1, 1), **kwargs}
     with pytest.raises(ValueError, match=match):
         F.plot_contours(O.saddle, **args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.animation import FuncAnimation
@@ -43,6 +44,7 @@ def plot_contours(f: Callable[[torch.Tensor], torch.Tensor], xlim: Sequence[floa
     """
     xlim, ylim = _limits("xlim", xlim), _limits("ylim", ylim)
     num = check_int("num", num, minimum=2)
+    levels = check_int("levels", levels, minimum=2)
     if ax is None:
         fig, ax = subplots(xlabel="$x$", ylabel="$y$", title=title)
     else:
@@ -60,9 +62,10 @@ def plot_contours(f: Callable[[torch.Tensor], torch.Tensor], xlim: Sequence[floa
         span = max(z.max() - low, 1e-12)
         lv = low + np.geomspace(span * 1e-4, span, levels)
     else:
-        lv = levels
+        lv = np.linspace(z.min(), z.max(), levels)
     if filled:
-        ax.contourf(xs.numpy(), ys.numpy(), z, levels=lv, cmap="Greys_r", antialiased=False)
+        greys = plt.get_cmap("Greys")(np.linspace(0.45, 0.03, len(lv) - 1))  # light; low = dark
+        ax.contourf(xs.numpy(), ys.numpy(), z, levels=lv, colors=greys, antialiased=False)
     else:
         ax.contour(xs.numpy(), ys.numpy(), z, levels=lv, cmap="viridis", linewidths=0.6)
     for mx, my in minima:
