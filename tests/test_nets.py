@@ -173,6 +173,13 @@ def test_cifar_models_map_32x32_rgb_to_logits(ctor):
     assert all(p.grad is not None for p in model.parameters())
 
 
+@pytest.mark.parametrize("image_size", [8, 16, 32, 40])
+def test_cifar_cnn_image_size(image_size):
+    model = nets.cifar_cnn(num_classes=5, width=4, image_size=image_size)
+    assert model(torch.randn(2, 3, image_size, image_size)).shape == (2, 5)
+    assert model[-1].in_features == 16 * (image_size // 8) ** 2
+
+
 def test_load_weights_by_position_copies_and_reports_mismatches():
     a, b = nets.cifar_cnn(width=4), nets.cifar_cnn(width=4)
     nets.load_weights_by_position(a, b.state_dict())
@@ -199,6 +206,8 @@ def test_load_weights_by_position_copies_and_reports_mismatches():
     (lambda: nets.cifar_resnet(2), ValueError, "depth=2 is not allowed"),
     (lambda: nets.cifar_resnet(20, width=0), ValueError, "width=0"),
     (lambda: nets.cifar_cnn(width=-1), ValueError, "width=-1"),
+    (lambda: nets.cifar_cnn(image_size=20), ValueError, "image_size=20 is not allowed"),
+    (lambda: nets.cifar_cnn(image_size=4), ValueError, "image_size=4"),
     (lambda: nets.BasicBlock(4, 4, stride=0), ValueError, "stride=0"),
     (lambda: nets.Bottleneck(4, 0), ValueError, "width=0"),
     (lambda: nets.ResNet(nets.BasicBlock, (1, 1), (8,)), ValueError, "same length"),

@@ -437,15 +437,21 @@ def cifar_resnet(depth: int = 20, num_classes: int = 10, width: int = 16,
                   stem="cifar", residual=residual)
 
 
-def cifar_cnn(num_classes: int = 10, width: int = 32) -> nn.Sequential:
-    """A plain small CNN for 32x32 RGB: three conv-ReLU-maxpool stages, one linear layer."""
+def cifar_cnn(num_classes: int = 10, width: int = 32, image_size: int = 32) -> nn.Sequential:
+    """A plain small CNN for RGB images of `image_size` (a multiple of 8, default CIFAR's 32):
+    three conv-ReLU-maxpool stages, then one linear layer on the flattened maps."""
     num_classes = check_int("num_classes", num_classes, minimum=1)
     w = check_int("width", width, minimum=1)
+    image_size = check_int("image_size", image_size, minimum=8)
+    if image_size % 8:
+        raise ValueError(f"image_size={image_size} is not allowed; image_size must be a "
+                         "multiple of 8 (three 2x2 poolings)")
+    side = image_size // 8
     return nn.Sequential(
-        nn.Conv2d(3, w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, w, 16, 16)
-        nn.Conv2d(w, 2 * w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 2w, 8, 8)
-        nn.Conv2d(2 * w, 4 * w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 4w, 4, 4)
-        nn.Flatten(), nn.Linear(4 * w * 4 * 4, num_classes),  # (N, 64w) -> (N, classes)
+        nn.Conv2d(3, w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, w, S/2, S/2)
+        nn.Conv2d(w, 2 * w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 2w, S/4, S/4)
+        nn.Conv2d(2 * w, 4 * w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 4w, S/8, S/8)
+        nn.Flatten(), nn.Linear(4 * w * side * side, num_classes),  # (N, 4w S^2/64) -> classes
     )
 
 
