@@ -361,7 +361,7 @@ def synthetic_digits(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]
     """`n` grey 28x28 digits rendered from matplotlib's fonts: MNIST's offline stand-in.
 
     Each digit is a glyph from one of `DIGIT_FONTS`, thinned or thickened (stroke width), then
-    rotated (+-15 degrees), sheared, scaled (0.75-1.1, aspect 0.85-1.15) and shifted (+-2.5 px)
+    rotated (+-15 degrees), sheared, scaled (0.75-1.1, aspect 0.85-1.15) and shifted (+-1.5 px)
     by one affine warp, darkened to a random ink level and overlaid with Gaussian noise.
     Everything is done for the whole batch at once, so 10,000 digits take well under a second.
 
@@ -389,7 +389,7 @@ def synthetic_digits(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]
     shear_m[:, 0, 0], shear_m[:, 0, 1], shear_m[:, 1, 1] = 1, shear, 1
     stretch = torch.diag_embed(torch.stack([aspect, 1 / aspect], -1))
     m = scale.view(n, 1, 1) * rotation @ shear_m @ stretch  # (n, 2, 2)
-    shift = torch.stack([_uniform(g, n, -1, 1), _uniform(g, n, -1, 1)], -1) * 2.5 / 14
+    shift = torch.stack([_uniform(g, n, -1, 1), _uniform(g, n, -1, 1)], -1) * 1.5 / 14
     m_inv = torch.linalg.inv(m)
     theta = torch.cat([m_inv, -(m_inv @ shift.unsqueeze(-1))], dim=-1)  # (n, 2, 3)
     # sampling the 56 px canvas on a 28 px grid: each output pixel falls between four canvas
@@ -398,7 +398,7 @@ def synthetic_digits(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     ink = _uniform(g, n, 0.6, 1.0).view(n, 1, 1, 1)
     x = x / x.amax(dim=(2, 3), keepdim=True).clamp_min(1e-6) * ink  # brightest pixel = ink
-    noise = _uniform(g, n, 0.0, 0.15).view(n, 1, 1, 1)
+    noise = _uniform(g, n, 0.0, 0.1).view(n, 1, 1, 1)
     x = x + noise * torch.randn(x.shape, generator=g).abs()  # speckle on a dark background
     x = (x.clamp(0, 1) * 255).round() / 255  # 8-bit levels, as real MNIST
     return x, labels
