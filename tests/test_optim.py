@@ -5,6 +5,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from utils import optim as O
@@ -135,6 +137,49 @@ def test_oscillating_settings_match_for_20_steps(name, kwargs, problem):
     for a, b in zip(run(O, name, kwargs, problem, steps=20),
                     run(torch.optim, name, kwargs, problem, steps=20)):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-13)
+
+
+unit = st.floats(0.0, 0.99)
+small = st.floats(0.0, 0.5)
+lr = st.floats(1e-4, 0.5)
+RANDOM_KWARGS = st.one_of(
+    st.builds(lambda lr, m, d, wd, nest: ("SGD", dict(lr=lr, momentum=m, weight_decay=wd,
+                                                      dampening=0.0 if nest else d,
+                                                      nesterov=nest and m > 0)),
+              lr, unit, unit, small, st.booleans()),
+    st.builds(lambda lr, dec, wd, init, eps: ("Adagrad", dict(
+        lr=lr, lr_decay=dec, weight_decay=wd, initial_accumulator_value=init, eps=eps)),
+              lr, small, small, small, st.floats(1e-10, 1e-2)),
+    st.builds(lambda lr, rho, wd, eps: ("Adadelta", dict(lr=lr, rho=rho, weight_decay=wd,
+                                                         eps=eps)),
+              st.floats(0.01, 2.0), unit, small, st.floats(1e-8, 1e-2)),
+    st.builds(lambda lr, a, wd, m, c: ("RMSprop", dict(lr=lr, alpha=a, weight_decay=wd,
+                                                       momentum=m, centered=c)),
+              lr, st.floats(0.5, 0.99), small, unit, st.booleans()),  # alpha=0 centred: 0/0
+    st.builds(lambda name, lr, b1, b2, wd, ams: (name, dict(lr=lr, betas=(b1, b2),
+                                                           weight_decay=wd, amsgrad=ams)),
+              st.sampled_from(["Adam", "AdamW"]), lr, unit, unit, small, st.booleans()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(config=RANDOM_KWARGS, seed=st.integers(0, 2**16))
+def test_random_settings_match_torch_for_10_steps(config, seed):
+    """Random hyper-parameters (every option at once) on a random quadratic: 10 steps agree."""
+    name, kwargs = config
+    results = []
+    for module in (O, torch.optim):
+        gen = torch.Generator().manual_seed(seed)
+        q = torch.randn(4, 4, generator=gen, dtype=torch.float64)
+        a = q @ q.T / 4 + 0.1 * torch.eye(4, dtype=torch.float64)  # (4, 4) symmetric positive
+        x = torch.randn(4, generator=gen, dtype=torch.float64).requires_grad_()
+        opt = getattr(module, name)([x], **kwargs)
+        for _ in range(10):
+            opt.zero_grad()
+            (0.5 * x @ a @ x).backward()
+            opt.step()
+        results.append(x.detach())
+    torch.testing.assert_close(results[0], results[1], rtol=1e-9, atol=1e-11)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW"])
