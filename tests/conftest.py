@@ -1,3 +1,5 @@
+import os
+
 import matplotlib
 from hypothesis import HealthCheck, settings
 
@@ -7,3 +9,18 @@ matplotlib.use("Agg")  # tests draw figures without a screen
 # examples would fail for load, not for wrong answers. Tests' own @settings inherit these.
 settings.register_profile("book", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("book")
+
+
+def pytest_configure(config):
+    """With several xdist workers, give each worker and each notebook kernel one thread.
+
+    Two workers whose torch uses every core would oversubscribe the machine: OpenMP threads
+    spin while they wait for each other, and a notebook that takes 30 s alone took over ten
+    minutes of CPU. Kernels started by nbval inherit this environment.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
+        import torch
+        torch.set_num_threads(1)
