@@ -1,20 +1,22 @@
 """The website as readers use it, opened in headless Chromium (Debian's `chromium` package).
 
 Every page of `_toc.yml` (and the home page) is loaded from `_build/html`, served on 127.0.0.1,
-and checked: no console errors, math typeset by MathJax, every image loaded, the animations the
-notebook makes are on the page, solutions hidden until their toggle is clicked, the Colab link
-pointing at the page's notebook, previous/next links following the toc. Other tests check the
-search page, the sidebar, screenshots and every internal link (offline, without a browser).
+and checked: no console errors, math typeset by the site's own MathJax, every image loaded, as
+many figures as the build's executed notebook has image outputs, none of them blank, the
+animations the notebook makes are on the page, solutions hidden until their toggle is clicked,
+no code line wider than its code box, the Colab link pointing at the page's notebook,
+previous/next links following the toc. Other tests check the search page, the sidebar,
+full-length screenshots of every page and every internal link (offline, without a browser).
 
 The checks are plain functions returning a list of problems, so the same code checks the real
 pages and the deliberately broken page in `tests/fixtures/broken_site/`, which shows that each
 check can fail.
 
-No request leaves the machine: requests to other hosts are aborted (they are not counted as
-problems), except MathJax, which the pages load from a CDN and which is served from a local copy
-(`npm install --prefix _build/mathjax mathjax@3`, or set DLBOOK_MATHJAX_DIR to a mathjax folder).
+No request leaves the machine: every request to another host is aborted (not counted as a
+problem). The site carries its own MathJax (`_static/mathjax`, put there by the build through the
+`sphinx-mathjax-offline` extension), so math must typeset with nothing external reachable.
 
-Without `_build/html`, Chromium or MathJax these tests skip, saying why; with DLBOOK_REQUIRE_SITE=1
+Without `_build/html` or Chromium these tests skip, saying why; with DLBOOK_REQUIRE_SITE=1
 (CI, after building the site) they fail instead.
 """
 
@@ -36,6 +38,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 import yaml
 from book_rules import load_notebook, source, toc_files
+from test_executed import EXECUTED, expected_figures
 
 pytestmark = pytest.mark.browser
 
@@ -47,9 +50,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-quic", "--no-first-run", "--disable-component-update",
                  "--disable-sync"]
-MATHJAX_DIR = Path(os.environ.get("DLBOOK_MATHJAX_DIR")
-                   or ROOT / "_build" / "mathjax" / "node_modules" / "mathjax")
-MATHJAX_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3/(?P<path>[^?#]+)")
+SITE_MATHJAX = SITE / "_static" / "mathjax" / "tex-chtml.js"
 REQUIRE_SITE = os.environ.get("DLBOOK_REQUIRE_SITE") == "1"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TIMEOUT_MS = 15_000
@@ -151,18 +152,11 @@ def is_local(url: str) -> bool:
 
 
 def _route(route):
-    """Let local requests through, serve MathJax from its local copy, abort everything else."""
-    url = route.request.url
-    if is_local(url):
+    """Let local requests through and abort everything else: the site must work offline."""
+    if is_local(route.request.url):
         route.continue_()
-        return
-    match = MATHJAX_CDN.match(url)
-    if match and MATHJAX_DIR.is_dir():
-        target = (MATHJAX_DIR / match["path"]).resolve()
-        if target.is_file() and MATHJAX_DIR.resolve() in target.parents:
-            route.fulfill(path=str(target))
-            return
-    route.abort("blockedbyclient")
+    else:
+        route.abort("blockedbyclient")
 
 
 @dataclass
@@ -256,6 +250,79 @@ def math_problems(page) -> list[str]:
     return problems
 
 
+def mathjax_source_problems(page) -> list[str]:
+    """A page with math loads MathJax from the site itself, never from another host."""
+    found = page.evaluate("""() => ({
+        math: document.querySelectorAll(".math").length,
+        scripts: [...document.scripts].map(s => s.src).filter(src => /mathjax/i.test(src))})""")
+    if not found["math"]:
+        return []
+    problems = [f"MathJax loaded from another host: {src}" for src in found["scripts"]
+                if not is_local(src)]
+    if not found["scripts"]:
+        problems.append("the page has math but loads no MathJax")
+    return problems
+
+
+def figure_problems(page, expected: int) -> list[str]:
+    """At least `expected` figures in the cells' outputs, each loaded and not blank.
+
+    A figure is an image in a cell's output (`.cell_output img`), animation frames aside. Blank
+    means drawn with nothing: every pixel of the image, drawn on a canvas, has the colour of its
+    first pixel (a figure whose backend drew nothing, or an empty SVG).
+    """
+    found = page.evaluate("""async (ms) => {
+        const imgs = [...document.querySelectorAll(".cell_output img")]
+            .filter(img => !img.id.startsWith("_anim_img"));
+        imgs.forEach(img => { img.loading = "eager"; });
+        const done = img => img.complete ? Promise.resolve()
+            : new Promise(resolve => { img.onload = img.onerror = resolve; });
+        await Promise.race([Promise.all(imgs.map(done)),
+                            new Promise(resolve => setTimeout(resolve, ms))]);
+        const blank = img => {
+            const w = Math.max(1, Math.min(img.naturalWidth, 480));
+            const h = Math.max(1, Math.round(img.naturalHeight * w / img.naturalWidth));
+            const canvas = document.createElement("canvas");
+            canvas.width = w; canvas.height = h;
+            const ctx = canvas.getContext("2d");
+            ctx.drawImage(img, 0, 0, w, h);
+            const d = ctx.getImageData(0, 0, w, h).data;
+            for (let i = 4; i < d.length; i += 4)
+                if (Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2])
+                    + Math.abs(d[i + 3] - d[3]) > 24) return false;
+            return true;
+        };
+        return imgs.map(img => {
+            const loaded = img.complete && img.naturalWidth > 0;
+            return {src: (img.getAttribute("src") || "").slice(-60), loaded,
+                    blank: loaded && blank(img)};
+        });
+    }""", TIMEOUT_MS)
+    problems = []
+    if len(found) < expected:
+        problems.append(f"expected {expected} figure(s) (image outputs of the executed "
+                        f"notebook), found {len(found)}")
+    for i, figure in enumerate(found):
+        if not figure["loaded"]:
+            problems.append(f"figure {i} did not load: {figure['src']}")
+        elif figure["blank"]:
+            problems.append(f"figure {i} is blank: {figure['src']}")
+    return problems
+
+
+def code_width_problems(page) -> list[str]:
+    """No line of a code cell is wider than its code box (cut off, or scrolled sideways)."""
+    wide = page.evaluate("""() => [...document.querySelectorAll(".cell_input pre")]
+        .filter(pre => pre.offsetParent !== null && pre.scrollWidth > pre.clientWidth + 1)
+        .map(pre => {
+            const lines = pre.textContent.split("\\n");
+            const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), "");
+            return {width: pre.scrollWidth, box: pre.clientWidth, line: longest};
+        })""")
+    return [f"code wider than its box ({w['width']} px in {w['box']} px): "
+            f"{len(w['line'])} characters, {w['line'].strip()[:60]!r}" for w in wide]
+
+
 def image_problems(page) -> list[str]:
     """Every image from this site has loaded (naturalWidth > 0); other hosts are not reachable."""
     broken = page.evaluate("""async (ms) => {
@@ -304,12 +371,16 @@ def hidden_solution_problems(page) -> list[str]:
     return problems
 
 
-def page_problems(visit: Visit, expected_animations: int = 0) -> list[str]:
-    """All the checks of one page (the solutions last, since that check clicks)."""
+def page_problems(visit: Visit, expected_animations: int = 0,
+                  expected_figures: int = 0) -> list[str]:
+    """All the checks of one page. The solutions check clicks every toggle open, so the code
+    width is measured after it, with the solutions' code shown."""
     page = visit.page
-    return (math_problems(page) + image_problems(page)
+    return (math_problems(page) + mathjax_source_problems(page) + image_problems(page)
+            + figure_problems(page, expected_figures)
             + animation_problems(page, expected_animations)
-            + hidden_solution_problems(page) + console_problems(visit))
+            + hidden_solution_problems(page) + code_width_problems(page)
+            + console_problems(visit))
 
 
 def relative_page(url: str, base: str) -> str:
@@ -414,10 +485,20 @@ def site():
 
 @pytest.fixture(scope="module")
 def site_with_math(site):
-    if not (MATHJAX_DIR / "es5" / "tex-mml-chtml.js").exists():
-        unavailable(f"no local MathJax 3 at {MATHJAX_DIR} (the pages load it from a CDN that "
-                    "cannot be reached here): npm install --prefix _build/mathjax mathjax@3")
+    if not SITE_MATHJAX.exists():
+        unavailable(f"the site has no MathJax of its own ({SITE_MATHJAX}): the build puts it "
+                    "there through the sphinx-mathjax-offline extension of _config.yml")
     return site
+
+
+def page_figures(page: str) -> int:
+    """Image outputs of the page's executed notebook (0 for a markdown page)."""
+    path = EXECUTED / f"{page}.ipynb"
+    if not path.exists():
+        if page_source(page) is not None and page_source(page).suffix == ".ipynb":
+            unavailable(f"{path} not found: the build keeps executed notebooks there")
+        return 0
+    return expected_figures(load_notebook(path))
 
 
 @pytest.fixture(scope="module")
@@ -439,7 +520,7 @@ def test_page_works_in_browser(browser, site_with_math, page):
         visit = open_page(context, f"{base}{page}.html",
                           redirect_to=f"{base}{TOC[0]}.html" if page == HOME else None)
         landed = relative_page(visit.page.url, base)
-        problems = page_problems(visit, expected_animations(landed))
+        problems = page_problems(visit, expected_animations(landed), page_figures(landed))
 
         if landed in TOC:
             index = TOC.index(landed)
@@ -510,19 +591,32 @@ def test_search_finds_the_term(browser, site):
         assert console_problems(visit) == []
 
 
-def test_screenshots(browser, site_with_math):
-    """Screenshots of the home page, one chapter and the glossary (CI keeps them as artefacts)."""
+def screenshot_name(page: str) -> str:
+    """'chapters/02_padding_stride_pooling/padding_stride_pooling' -> '02_padding_stride_pooling'
+    (the chapter folder and, when they differ, the notebook's name)."""
+    parts = page.split("/")[1:] or [page]
+    folder, name = (parts[0], parts[-1]) if len(parts) > 1 else ("", parts[0])
+    return f"{folder}-{name}" if folder and not folder.endswith(name) else (folder or name)
+
+
+@pytest.mark.parametrize("page", TOC)
+def test_screenshot(browser, site_with_math, page):
+    """A full-length screenshot of every page in `_build/screenshots/`, for a reviewer to read
+    (figures, math and code as a reader sees them); the solutions stay folded."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    chapter = next((p for p in TOC if p.startswith("chapters/02_")), TOC[1])
-    shots = {"home": TOC[0], "chapter": chapter}
-    if "chapters/reference/glossary" in TOC:
-        shots["glossary"] = "chapters/reference/glossary"
     with new_context(browser) as context:
-        for name, page_name in shots.items():
-            visit = open_page(context, f"{site_with_math}{page_name}.html")
-            path = SCREENSHOTS / f"{name}.png"
-            visit.page.screenshot(path=str(path), full_page=name != "glossary")
-            assert path.stat().st_size > 10_000, f"{path} is suspiciously small"
+        visit = open_page(context, f"{site_with_math}{page}.html")
+        visit.page.evaluate("""async () => {  // load every lazy image before the picture
+            const imgs = [...document.images];
+            imgs.forEach(img => { img.loading = "eager"; });
+            await Promise.all(imgs.map(img => img.complete ? null
+                : new Promise(resolve => { img.onload = img.onerror = resolve; })));
+        }""")
+        path = SCREENSHOTS / f"{screenshot_name(page)}.png"
+        visit.page.screenshot(path=str(path), full_page=True)
+        height = visit.page.evaluate("() => document.documentElement.scrollHeight")
+    assert path.stat().st_size > 10_000, f"{path} is suspiciously small"
+    assert height > 900 or page == TOC[0], f"{page} is only {height} px long"
 
 
 def test_internal_links_resolve():
@@ -537,7 +631,7 @@ def test_internal_links_resolve():
 def test_broken_page_reports_each_problem(browser, broken_site):
     with new_context(browser) as context:
         visit = open_page(context, f"{broken_site}index.html")
-        problems = page_problems(visit, expected_animations=1)
+        problems = page_problems(visit, expected_animations=1, expected_figures=3)
     report = "\n".join(problems)
     expected = {
         "broken image": "image did not load: missing_figure.png",
@@ -548,6 +642,12 @@ def test_broken_page_reports_each_problem(browser, broken_site):
         "uncaught exception": "uncaught exception: callAFunctionThatDoesNotExist is not defined",
         "missing animation": "expected 1 embedded animation(s), found 0",
         "visible solution": "solution 0: its code is visible before the toggle is clicked",
+        "missing figure": "expected 3 figure(s) (image outputs of the executed notebook), "
+                          "found 2",
+        "blank figure": "figure 1 is blank: blank_figure.svg",
+        "external MathJax": "MathJax loaded from another host: "
+                            "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js",
+        "wide code": "code wider than its box",
     }
     missing = {name: text for name, text in expected.items() if text not in report}
     assert missing == {}, f"not reported: {missing}\nreported:\n{report}"
@@ -558,7 +658,7 @@ def test_good_page_reports_nothing(browser, broken_site):
     """The same checks on a sound page (with blocked external requests) report no problem."""
     with new_context(browser) as context:
         visit = open_page(context, f"{broken_site}good.html")
-        assert page_problems(visit) == []
+        assert page_problems(visit, expected_figures=1) == []
 
 
 def test_link_check_reports_dead_links():
