@@ -6,8 +6,9 @@ Importing `utils` has no side effects: it seeds nothing, downloads nothing and l
 matplotlib's settings alone.
 """
 
+from .book import glue
 from .runtime import describe_device, get_device, set_seed
 from .summary import summary
 
-__all__ = ["describe_device", "get_device", "set_seed", "summary"]
+__all__ = ["describe_device", "get_device", "glue", "set_seed", "summary"]
 __version__ = "0.1.0"
