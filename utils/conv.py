@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ._checks import check_int, check_pair, check_tensor
+from ._checks import check_bool, check_int, check_pair, check_sequence, check_tensor
 
 Pair = int | tuple[int, int]
 
@@ -125,8 +125,7 @@ def pool_output_size(n: Pair, kernel_size: Pair, stride: Pair | None = None, pad
     `floor((n + 2p - d(k-1) - 1) / s) + 1`; with `ceil_mode` the floor becomes a ceiling, but a
     last window that would start in the right padding is dropped. Padding is at most `k // 2`.
     """
-    if not isinstance(ceil_mode, bool):
-        raise TypeError(f"ceil_mode={ceil_mode!r} is not allowed; ceil_mode must be True or False")
+    check_bool("ceil_mode", ceil_mode)
     if stride is None:
         stride = kernel_size
     return _per_dim(lambda *a: _pool_size(*a, ceil_mode),
@@ -156,14 +155,14 @@ def receptive_field(layers: Sequence[Sequence[int]]) -> tuple[int, int]:
     first layer first (pooling is a layer too). Recurrence: `r <- r + d(k-1) * j`, `j <- j * s`,
     starting from `r = j = 1` (one input pixel).
     """
-    if not isinstance(layers, Sequence) or isinstance(layers, str):
-        raise TypeError(f"layers={layers!r} is not allowed; layers must be a sequence of "
-                        f"(kernel_size, stride) or (kernel_size, stride, dilation) tuples")
+    check_sequence("layers", layers, what="a sequence of (kernel_size, stride) or "
+                   "(kernel_size, stride, dilation) tuples")
     r, j = 1, 1
     for i, layer in enumerate(layers):
-        if not _is_pair(layer) or len(layer) not in (2, 3):
-            raise ValueError(f"layers[{i}]={layer!r} is not allowed; each layer must be "
-                             f"(kernel_size, stride) or (kernel_size, stride, dilation)")
+        what = "(kernel_size, stride) or (kernel_size, stride, dilation)"
+        check_sequence(f"layers[{i}]", layer, what=what)
+        if len(layer) not in (2, 3):
+            raise ValueError(f"layers[{i}]={layer!r} is not allowed; layers[{i}] must be {what}")
         k = check_int(f"layers[{i}] kernel_size", layer[0], minimum=1)
         s = check_int(f"layers[{i}] stride", layer[1], minimum=1)
         d = check_int(f"layers[{i}] dilation", layer[2], minimum=1) if len(layer) == 3 else 1
@@ -178,8 +177,7 @@ def conv2d_params(in_channels: int, out_channels: int, kernel_size: Pair, bias: 
     c_in = check_int("in_channels", in_channels, minimum=1)
     c_out = check_int("out_channels", out_channels, minimum=1)
     kh, kw = check_pair("kernel_size", kernel_size, minimum=1)
-    if not isinstance(bias, bool):
-        raise TypeError(f"bias={bias!r} is not allowed; bias must be True or False")
+    check_bool("bias", bias)
     return kh * kw * c_in * c_out + (c_out if bias else 0)
 
 

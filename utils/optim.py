@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 import torch
 
-from ._checks import check_float, check_int
+from ._checks import check_bool, check_float, check_int, check_sequence
 
 __all__ = ["SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "rosenbrock", "beale",
            "himmelblau", "saddle", "quadratic", "MINIMA", "trajectory"]
@@ -30,8 +30,7 @@ def _unit(name: str, value, *, strict_max: bool = False) -> float:
 
 
 def _betas(betas) -> tuple[float, float]:
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"betas={betas!r} is not allowed; betas must be a pair (beta1, beta2)")
+    check_sequence("betas", betas, length=2, what="a pair (beta1, beta2)")
     return (_unit("betas[0]", betas[0], strict_max=True),
             _unit("betas[1]", betas[1], strict_max=True))
 
@@ -67,6 +66,7 @@ class SGD(_FromScratch):
         lr, momentum = _nonneg("lr", lr), _nonneg("momentum", momentum)
         dampening, weight_decay = _unit("dampening", dampening), _nonneg("weight_decay",
                                                                            weight_decay)
+        nesterov = check_bool("nesterov", nesterov)
         if nesterov and momentum == 0:
             raise ValueError(f"nesterov=True is not allowed with momentum={momentum}; "
                              "Nesterov momentum needs momentum > 0")
@@ -74,7 +74,7 @@ class SGD(_FromScratch):
             raise ValueError(f"nesterov=True is not allowed with dampening={dampening}; "
                              "Nesterov momentum needs dampening=0")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=bool(nesterov)))
+                                      weight_decay=weight_decay, nesterov=nesterov))
 
     def _update(self, p, g, state, group):
         mu, tau, lam = group["momentum"], group["dampening"], group["weight_decay"]
@@ -159,7 +159,8 @@ class RMSprop(_FromScratch):
         defaults = dict(lr=_nonneg("lr", lr), alpha=_unit("alpha", alpha),
                         eps=_nonneg("eps", eps), weight_decay=_nonneg("weight_decay",
                                                                       weight_decay),
-                        momentum=_nonneg("momentum", momentum), centered=bool(centered))
+                        momentum=_nonneg("momentum", momentum),
+                        centered=check_bool("centered", centered))
         super().__init__(params, defaults)
 
     def _update(self, p, g, state, group):
@@ -205,7 +206,7 @@ class Adam(_FromScratch):
                  weight_decay: float = 0, amsgrad: bool = False):
         defaults = dict(lr=_nonneg("lr", lr), betas=_betas(betas), eps=_nonneg("eps", eps),
                         weight_decay=_nonneg("weight_decay", weight_decay),
-                        amsgrad=bool(amsgrad))
+                        amsgrad=check_bool("amsgrad", amsgrad))
         super().__init__(params, defaults)
 
     def _update(self, p, g, state, group):

@@ -10,12 +10,13 @@ import numpy as np
 import torch
 from matplotlib.animation import FuncAnimation
 
-from ._checks import check_int
+from ._checks import check_float, check_int, check_sequence
 from .plot import subplots
 
 
 def _limits(name: str, value) -> tuple[float, float]:
-    lo, hi = (float(v) for v in value)
+    lo, hi = check_sequence(name, value, length=2, what="(low, high) with low < high")
+    lo, hi = check_float(f"{name}[0]", lo), check_float(f"{name}[1]", hi)
     if not lo < hi:
         raise ValueError(f"{name}={tuple(value)!r} is not allowed; {name} must be (low, high) "
                          "with low < high")

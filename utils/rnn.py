@@ -14,7 +14,7 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_int, check_tensor
+from ._checks import check_bool, check_choice, check_int, check_sequence, check_tensor
 
 __all__ = ["GRUCell", "LSTMCell", "RNNCell", "unroll"]
 
@@ -32,9 +32,7 @@ class _RecurrentCell(nn.Module):
         super().__init__()
         self.input_size = check_int("input_size", input_size, minimum=1)
         self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
-        if not isinstance(bias, bool):
-            raise TypeError(f"bias={bias!r} is not allowed; bias must be True or False")
-        self.bias = bias
+        self.bias = check_bool("bias", bias)
         rows = self.num_gates * self.hidden_size
         self.weight_ih = nn.Parameter(torch.empty(rows, self.input_size))
         self.weight_hh = nn.Parameter(torch.empty(rows, self.hidden_size))
@@ -133,9 +131,8 @@ class LSTMCell(_RecurrentCell):
         if state is None:
             h = c = self._state("h", None, x, batched)
         else:
-            if not (isinstance(state, tuple | list) and len(state) == 2):
-                raise TypeError("state must be a pair (h, c) of tensors for an LSTMCell, "
-                                f"got {type(state).__name__}")
+            check_sequence("state", state, length=2,
+                           what="a pair (h, c) of tensors for an LSTMCell")
             h = self._state("h", state[0], x, batched)    # (N, H)
             c = self._state("c", state[1], x, batched)    # (N, H)
         gi, gh = self._gates(x, h)
@@ -194,8 +191,7 @@ def unroll(cell: nn.Module, x: torch.Tensor, state=None, batch_first: bool = Tru
     `final_state` is the last state in the cell's format (PyTorch's `h_n[0]`, `c_n[0]`).
     """
     check_tensor("x", x, floating=True)
-    if not isinstance(batch_first, bool):
-        raise TypeError(f"batch_first={batch_first!r} is not allowed; use True or False")
+    check_bool("batch_first", batch_first)
     if x.dim() not in (2, 3):
         layout = "(N, T, F)" if batch_first else "(T, N, F)"
         raise ValueError(f"x must have shape {layout} or (T, F), got shape {tuple(x.shape)}")
