@@ -7,18 +7,24 @@ from pathlib import Path
 
 import pytest
 from book_rules import (
+    INTRO_SOLUTIONS,
     colab_block,
+    exercise_problems,
     lessons,
     load_notebook,
+    notebook_typed_number_problems,
     notebooks,
+    pages,
     repository_url,
     setup_cell,
     setup_problems,
     skeleton_problems,
+    solution_place_problems,
     solution_problems,
     stored_output_problems,
     toc_files,
     toc_problems,
+    typed_number_problems,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +77,31 @@ def test_exercise_labels_are_unique_across_the_book():
                 labels += re.findall(r"^:label:\s*(\S+)", text, re.MULTILINE)
     duplicates = sorted({label for label in labels if labels.count(label) > 1})
     assert duplicates == []
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_exercises_have_kinds_hints_and_hidden_references(path):
+    assert exercise_problems(path) == []
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_solutions_sit_where_the_intro_says(path):
+    assert solution_place_problems(path) == []
+
+
+def test_the_intro_says_where_the_solutions_sit():
+    assert INTRO_SOLUTIONS in (ROOT / "chapters" / "intro.md").read_text(encoding="utf-8")
+
+
+PAGES = pages(ROOT)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + PAGES, ids=ids(NOTEBOOKS + PAGES))
+def test_prose_has_no_typed_measured_numbers(path):
+    if path.suffix == ".ipynb":
+        assert notebook_typed_number_problems(path) == []
+    else:
+        assert typed_number_problems(path.read_text(encoding="utf-8"), path.name) == []
 
 
 # --- the Colab set-up cell ------------------------------------------------------------------
@@ -138,6 +169,51 @@ def test_bad_fixture_solution_problems_are_reported():
     assert any("does not `assert check(...)`" in p for p in problems)
     assert any("hide-input" in p for p in problems)
     assert any("not collapsed" in p for p in problems)
+
+
+BAD_EXERCISES = BAD / "chapters" / "01_bad" / "bad_exercises.ipynb"
+
+
+def test_bad_fixture_exercise_problems_are_reported():
+    problems = exercise_problems(BAD_EXERCISES)
+    expected = [
+        "exercise 'B: two kinds, two hints' has :class: predict design; it needs exactly one",
+        "exercise 'C: no kind, a repeated label, no hint' has :class: (none)",
+        "exercise 'D: no label' has no :label:",
+        "label bad-ex-a is used by 2 exercises",
+        "no diagnose exercise",
+        "no design exercise",
+        "3 of 6 exercises are implement; at most a third may be",
+        "exercise 'B: two kinds, two hints' is followed by 2 Hint admonitions",
+        "the Hint after exercise 'B: two kinds, two hints' lacks :class: dropdown",
+        "exercise 'C: no kind, a repeated label, no hint' is followed by 0 Hint admonitions",
+        "reader cell 5 defines a reference `_reference_double` beside the reader's stub",
+        "reader cell 5 has a lambda on line 10",
+        "checker cell 7 'def _reference_triple(x):' lacks the remove-input tag",
+        "checker cell 7 'def _reference_triple(x):' is not collapsed in Jupyter",
+    ]
+    for text in expected:
+        assert any(text in p for p in problems), text
+    assert len(problems) == len(expected)  # the good exercise A and its cells pass
+    assert "no predict exercise" not in " ".join(problems)
+
+
+def test_bad_fixture_solution_place_problems_are_reported():
+    assert solution_place_problems(BAD_EXERCISES) == [
+        "bad_exercises.ipynb: solution cell 9 comes before '### Solutions'",
+        "bad_exercises.ipynb: code cell 12 after '### Solutions' is not a solution cell "
+        "(tag it solution or move it up)"]
+
+
+def test_bad_fixture_typed_numbers_are_reported():
+    found = [p.split("typed number ")[1].split(" in prose")[0]
+             for p in notebook_typed_number_problems(BAD_EXERCISES)]
+    # and not the glued %, 3x3, 224×224, math, code, HTML, link, cited line, fence, :width:
+    assert found == ["'91%'", "'12 %'", "'12.5 percent'", "'800x'", "'2.4×'", "'10 times'"]
+    page = BAD / "chapters" / "01_bad" / "claims.md"
+    assert typed_number_problems(page.read_text(encoding="utf-8"), page.name) == [
+        "claims.md: line 3: typed number '93%' in prose; glue it, assert it, cite it, or word "
+        "it as a hypothesis"]
 
 
 def test_bad_fixture_wrong_colab_install_is_caught(monkeypatch):
