@@ -66,3 +66,106 @@ def test_importing_utils_has_no_side_effects():
             "after = {k: str(v) for k, v in matplotlib.rcParams.items()}; "
             "assert after == before, 'import changed rcParams'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- median_time and num_threads ---------------------------------------------------------------
+
+class FakeClock:
+    """A clock that moves only when the timed function says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_median_time_is_the_median_of_the_timed_calls(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(runtime, "_clock", clock)
+    durations = iter([100.0, 3.0, 1.0, 2.0, 50.0, 4.0])  # the first is the warm-up call
+
+    def fn():
+        clock.now += next(durations)
+
+    assert runtime.median_time(fn, repeats=5, warmup=1, device="cpu") == 3.0
+    with pytest.raises(StopIteration):
+        next(durations)  # exactly warmup + repeats calls
+
+
+def test_median_time_synchronises_the_device_before_and_after_each_call(monkeypatch):
+    events = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: events.append("cuda"))
+    monkeypatch.setattr(torch.mps, "synchronize", lambda: events.append("mps"))
+
+    def fn():
+        events.append("call")
+
+    runtime.median_time(fn, repeats=2, warmup=1, device="cuda")
+    assert events == ["call"] + ["cuda", "call", "cuda"] * 2
+    events.clear()
+    runtime.median_time(fn, repeats=2, warmup=0, device="mps")
+    assert events == ["mps", "call", "mps"] * 2
+    events.clear()
+    runtime.median_time(fn, repeats=2, warmup=0, device="cpu")
+    assert events == ["call", "call"]  # nothing to wait for on the CPU
+
+
+def test_median_time_defaults_to_the_lessons_device(monkeypatch):
+    events = []
+    monkeypatch.setattr(runtime, "get_device", lambda: torch.device("mps"))
+    monkeypatch.setattr(torch.mps, "synchronize", lambda: events.append("mps"))
+    runtime.median_time(lambda: None, repeats=1, warmup=0)
+    assert events == ["mps", "mps"]
+
+
+def test_median_time_measures_real_time():
+    t = runtime.median_time(lambda: sum(range(1000)), repeats=3, device="cpu")
+    assert isinstance(t, float) and t > 0
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"fn": 3}, TypeError, "fn=3 is not allowed; fn must be callable"),
+    ({"repeats": 0}, ValueError, "repeats=0 is not allowed; repeats must be a positive"),
+    ({"warmup": -1}, ValueError, "warmup=-1 is not allowed"),
+    ({"repeats": 2.5}, TypeError, "repeats=2.5 is not allowed"),
+    ({"device": "tpu"}, RuntimeError, "tpu"),
+])
+def test_median_time_rejects_bad_arguments(kwargs, error, match):
+    kwargs = {"fn": lambda: None, **kwargs}
+    with pytest.raises(error, match=match):
+        runtime.median_time(**kwargs)
+
+
+def test_num_threads_sets_and_restores_the_thread_count():
+    before = torch.get_num_threads()
+    other = 1 if before > 1 else 2
+    with runtime.num_threads(other):
+        assert torch.get_num_threads() == other
+    assert torch.get_num_threads() == before
+
+
+def test_num_threads_restores_the_count_after_an_exception():
+    before = torch.get_num_threads()
+    other = 1 if before > 1 else 2
+    with pytest.raises(RuntimeError, match="inside the block"):
+        with runtime.num_threads(other):
+            assert torch.get_num_threads() == other
+            raise RuntimeError("inside the block")
+    assert torch.get_num_threads() == before
+
+
+def test_num_threads_nests():
+    before = torch.get_num_threads()
+    with runtime.num_threads(2):
+        with runtime.num_threads(1):
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+    assert torch.get_num_threads() == before
+
+
+def test_num_threads_checks_its_argument_at_the_call():
+    with pytest.raises(ValueError, match="n=0 is not allowed; n must be a positive integer"):
+        runtime.num_threads(0)  # no `with`: the error comes at the call
+    with pytest.raises(TypeError, match="n=1.0 is not allowed"):
+        runtime.num_threads(1.0)

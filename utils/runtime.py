@@ -1,14 +1,18 @@
-"""Reproducibility and device selection: the two calls every lesson's set-up cell makes."""
+"""Reproducibility and device selection (the set-up cell's calls), timing and threads."""
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import random
+import statistics
+import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from ._checks import check_int
+from ._checks import check_callable, check_int
 
 
 def set_seed(seed: int) -> None:
@@ -44,3 +48,69 @@ def describe_device(device: torch.device | None = None) -> str:
         name = "Apple MPS"
     return (f"device: {device.type} ({name}) | torch {torch.__version__} | "
             f"numpy {np.__version__} | python {platform.python_version()}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing and threads
+# ---------------------------------------------------------------------------------------------
+
+_clock = time.perf_counter  # the clock median_time reads (a test replaces it by a fake one)
+
+
+def synchronize(device: torch.device | str | None = None) -> None:
+    """Wait until every queued operation on `device` has finished (CUDA and MPS queue work).
+
+    Operations on a GPU return before they have run; a timer read without this measures only
+    the launch. On the CPU it does nothing. `device=None` means `get_device()`.
+    """
+    device = get_device() if device is None else torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def median_time(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1,
+                device: torch.device | str | None = None) -> float:
+    """The median wall time of `fn()` in seconds, over `repeats` timed calls.
+
+    `warmup` untimed calls come first (the first call of an op pays for allocation and kernel
+    selection). Each timed call is bracketed by `synchronize(device)` before and after, so a
+    GPU timing covers the work, not just its launch; `device=None` means `get_device()`. The
+    median, unlike the mean, ignores the odd call slowed down by another process.
+    """
+    check_callable("fn", fn, what="a function of no arguments")
+    repeats = check_int("repeats", repeats, minimum=1)
+    warmup = check_int("warmup", warmup, minimum=0)
+    device = get_device() if device is None else torch.device(device)
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        synchronize(device)  # nothing queued earlier may count towards this call
+        start = _clock()
+        fn()
+        synchronize(device)  # wait for the work fn queued, not just its launch
+        times.append(_clock() - start)
+    return statistics.median(times)
+
+
+def num_threads(n: int) -> contextlib.AbstractContextManager[None]:
+    """`with num_threads(1): ...` runs the block with `n` intra-op threads for torch.
+
+    The previous count comes back when the block ends, also when it raises. Use it around the
+    code that needs it (a timing of tiny operations, where threads only add overhead) instead
+    of a global `torch.set_num_threads`, which a reader would copy into their own programs.
+    """
+    n = check_int("n", n, minimum=1)  # checked here, not at `with`, so the error points here
+    return _threads(n)
+
+
+@contextlib.contextmanager
+def _threads(n: int):
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

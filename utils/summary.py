@@ -1,5 +1,6 @@
 """A per-layer table of output shapes, parameters and MACs (multiply-accumulates) of a model.
 
+`count_params(module)` counts a module's parameters (each shared tensor once).
 `summary(model, input_size)` runs one forward pass of a zero input of shape `input_size`
 (batch dimension included, e.g. ``(1, 3, 224, 224)``) and records, for every layer that is
 called, its name, type, output shape, parameters and MACs. By default the pass runs on the
@@ -29,7 +30,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from ._checks import check_int
+from ._checks import check_bool, check_int, check_module, check_sequence
 
 _CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 _CONV_T = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
@@ -67,6 +68,18 @@ class Summary:
     def __repr__(self) -> str:
         return (f"Summary(input_size={self.input_size}, layers={len(self.rows)}, "
                 f"total_params={self.total_params:,}, total_macs={self.total_macs:,})")
+
+
+def count_params(module: nn.Module, trainable_only: bool = False) -> int:
+    """Number of parameters of `module` (a tensor shared by two layers counts once).
+
+    `trainable_only=True` counts only those with `requires_grad` (the ones an optimizer trains).
+    Works on the `meta` device too: it reads shapes, never values.
+    """
+    check_module("module", module)
+    trainable_only = check_bool("trainable_only", trainable_only)
+    # parameters() yields each tensor once, however many modules share it
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
 def layer_macs(module: nn.Module, inputs: tuple, output) -> int:
@@ -116,20 +129,18 @@ def summary(model: nn.Module, input_size: Sequence[int], *, dtype: torch.dtype =
         model.parameters()), `trainable_params` and `total_macs` (convolution and linear
         layers only; see the module docstring).
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if isinstance(input_size, (int, str)) or not isinstance(input_size, Sequence) \
-            or len(input_size) == 0:
-        raise ValueError(f"input_size={input_size!r} is not allowed; input_size must be a "
-                         "non-empty sequence of positive ints, batch dimension included, "
-                         "e.g. (1, 3, 224, 224)")
+    check_module("model", model)
+    what = ("a non-empty sequence of positive ints, batch dimension included, "
+            "e.g. (1, 3, 224, 224)")
+    input_size = check_sequence("input_size", input_size, what=what)
+    if not input_size:
+        raise ValueError(f"input_size=() is not allowed; input_size must be {what}")
     input_size = tuple(check_int(f"input_size[{i}]", s, minimum=1)
                        for i, s in enumerate(input_size))
 
     result = Summary(input_size=input_size)
-    params = list(model.parameters())  # deduplicated: a shared parameter appears once
-    result.total_params = sum(p.numel() for p in params)
-    result.trainable_params = sum(p.numel() for p in params if p.requires_grad)
+    result.total_params = count_params(model)
+    result.trainable_params = count_params(model, trainable_only=True)
 
     counted: set[int] = set()  # ids of parameters already attributed to a row
     names = {id(m): n for n, m in model.named_modules(remove_duplicate=False)}
