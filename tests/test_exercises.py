@@ -346,3 +346,12 @@ def test_check_design_rejects_bad_requirements():
         check_design("x", 1, {})
     with pytest.raises(TypeError, match="requirement 'big' must map to a function, got bool"):
         check_design("x", 1, {"big": True})
+
+
+def test_a_cell_ending_in_a_checker_shows_its_message_once(kernel, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+    result = check(abs, abs, [1, -2], name="abs")
+    assert capsys.readouterr().out == "✓ abs: all 2 cases pass\n"
+    # as a cell's last value it formats to nothing, so Jupyter shows no second copy
+    assert InteractiveShell.instance().display_formatter.format(result) == ({}, {})
+    assert repr(result) == "✓ abs: all 2 cases pass"

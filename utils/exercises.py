@@ -63,6 +63,10 @@ class CheckResult:
     def __repr__(self) -> str:
         return self.message
 
+    def _ipython_display_(self) -> None:
+        """Show nothing as a cell's result: the checker has printed the message already, and a
+        reader cell ending in `check(...)` would otherwise show it twice."""
+
 
 def _close(expected, got, atol: float, rtol: float) -> bool:
     if isinstance(expected, torch.Tensor) or isinstance(got, torch.Tensor):
@@ -236,7 +240,8 @@ def _right(predicted, actual, rtol: float, atol: float) -> bool:
     if isinstance(actual, bool) or isinstance(predicted, bool):
         return isinstance(actual, bool) and predicted is actual
     if isinstance(actual, str):
-        return isinstance(predicted, str) and predicted.strip().casefold() == actual.strip().casefold()
+        return (isinstance(predicted, str)
+                and predicted.strip().casefold() == actual.strip().casefold())
     if isinstance(actual, tuple):
         return (isinstance(predicted, tuple) and len(predicted) == len(actual)
                 and all(_right(p, a, rtol, atol) for p, a in zip(predicted, actual)))
@@ -379,8 +384,8 @@ def check_fix(candidate: Callable, reference: Callable, cases: Iterable, *, symp
             if not quiet:
                 print(message)
             return CheckResult(name, i, len(cases), message)
-    message = (f"✓ {name}: fixed, it behaves like a correct version on "
-               f"{'all ' if len(cases) > 1 else ''}{len(cases)} case{'s' if len(cases) > 1 else ''}")
+    count = f"all {len(cases)} cases" if len(cases) > 1 else "the 1 case"
+    message = f"✓ {name}: fixed, it behaves like a correct version on {count}"
     if not quiet:
         print(message)
     return CheckResult(name, len(cases), len(cases), message)
