@@ -232,9 +232,8 @@ def _reader_cell_definitions(text: str) -> list[str]:
             what = "a reference" if REFERENCE_NAME.match(node.name) else "a function"
             found.append(f"defines {what} `{node.name}` beside the reader's stub")
         else:
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Lambda):
-                    found.append(f"has a lambda on line {sub.lineno} (a visible reference?)")
+            lines = sorted({sub.lineno for sub in ast.walk(node) if isinstance(sub, ast.Lambda)})
+            found += [f"has a lambda on line {n} (a visible reference?)" for n in lines]
     return found
 
 
