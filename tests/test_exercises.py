@@ -189,7 +189,7 @@ def test_prediction_in_a_kernel_glues_the_answer_and_shows_the_selfcheck_box(ker
     assert glued == {"application/papermill.record/text/plain": "56"}  # myst_nb.glue
     assert box == {
         "text/html": ('<div class="dl-selfcheck" data-label="pad-ex-out" data-answer=\'56\' '
-                      'data-rtol="0" data-atol="0"><p class="dl-selfcheck-why">'
+                      'data-rtol="0" data-atol="0"><p class="dl-selfcheck-why" hidden>'
                       "Keeps &lt;224&gt; &amp; &#x27;divides&#x27;.</p></div>"),
         "text/plain": message}
 

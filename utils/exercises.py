@@ -23,7 +23,7 @@ In an IPython kernel, the first `check_prediction` call for a label (per kernel)
    exactly
 
        <div class="dl-selfcheck" data-label="LABEL" data-answer='JSON' data-rtol="R"
-       data-atol="A"><p class="dl-selfcheck-why">WHY</p></div>
+       data-atol="A"><p class="dl-selfcheck-why" hidden>WHY</p></div>
 
    on one line, where LABEL is the exercise's label, JSON the answer as JSON (a number, `true`
    or `false`, a string, or a shape as a list of ints; a non-finite float as the string "NaN",
@@ -31,7 +31,9 @@ In an IPython kernel, the first `check_prediction` call for a label (per kernel)
    the tolerances written with `format(x, "g")`, and WHY the one-sentence explanation,
    HTML-escaped. A prediction p of a number a is right when |p - a| <= A + R * |a|; a shape
    when it has the same length and every entry is right; a string when it equals the answer
-   after stripping spaces and ignoring case; True/False when it is the same.
+   after stripping spaces and ignoring case; True/False when it is the same. The why is
+   `hidden`, so Jupyter and Colab, which render the html too, do not show it before the reader
+   has predicted; the website's script reveals it once the reader has checked an answer.
 Later calls with the same label (the solution cell, a re-run) only print, so a page has one
 self-check box and one glue per label. Outside IPython the checker only prints.
 """
@@ -280,7 +282,7 @@ def selfcheck_html(label: str, actual, why: str, rtol: float, atol: float) -> st
               .replace("'", "&#x27;"))
     return (f'<div class="dl-selfcheck" data-label="{html.escape(label)}" '
             f"data-answer='{answer}' data-rtol=\"{format(rtol, 'g')}\" "
-            f"data-atol=\"{format(atol, 'g')}\"><p class=\"dl-selfcheck-why\">"
+            f"data-atol=\"{format(atol, 'g')}\"><p class=\"dl-selfcheck-why\" hidden>"
             f"{html.escape(why)}</p></div>")
 
 
