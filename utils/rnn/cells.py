@@ -5,6 +5,10 @@ own cells (`nn.RNNCell`, `nn.LSTMCell`, `nn.GRUCell`), so
 `cell.load_state_dict(torch_cell.state_dict())` works with `strict=True` and the two compute the
 same numbers. `unroll` runs any cell over a sequence, as a one-layer `nn.RNN`/`nn.LSTM`/`nn.GRU`
 does. Shapes: `N` sequences (the batch), `T` time steps, `F` input features, `H` hidden units.
+
+The equations of one step are written once, in functions that take the weights as arguments
+(`_rnn_step`, `_lstm_step`, `_gru_step`): the cells here and the multi-layer `utils.rnn.RNN`
+run the same lines.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_bool, check_choice, check_int, check_sequence, check_tensor
+from .._checks import check_bool, check_choice, check_int, check_sequence, check_tensor
 
 __all__ = ["GRUCell", "LSTMCell", "RNNCell", "unroll"]
 
@@ -77,14 +81,66 @@ class _RecurrentCell(nn.Module):
                              f" got shape {tuple(s.shape)}")
         return s if batched else s.unsqueeze(0)
 
-    def _gates(self, x: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The two affine maps W_ih x + b_ih and W_hh h + b_hh, each (N, num_gates * H)."""
-        gi = x @ self.weight_ih.T       # (N, F) @ (F, G*H) -> (N, G*H)
-        gh = h @ self.weight_hh.T       # (N, H) @ (H, G*H) -> (N, G*H)
-        if self.bias_ih is not None:
-            gi = gi + self.bias_ih
-            gh = gh + self.bias_hh
-        return gi, gh
+    def _weights(self) -> tuple:
+        """(weight_ih, weight_hh, bias_ih, bias_hh), the biases None when bias=False."""
+        return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+
+
+# --- one step of each cell, the weights given: (N, F) and the state (N, H) -> the next state
+
+def _affine(x: torch.Tensor, h: torch.Tensor, weights: tuple
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two affine maps W_ih x + b_ih and W_hh h + b_hh, each (N, G*H)."""
+    weight_ih, weight_hh, bias_ih, bias_hh = weights
+    gi = x @ weight_ih.T       # (N, F) @ (F, G*H) -> (N, G*H)
+    gh = h @ weight_hh.T       # (N, H) @ (H, G*H) -> (N, G*H)
+    if bias_ih is not None:
+        gi = gi + bias_ih
+        gh = gh + bias_hh
+    return gi, gh
+
+
+def _rnn_step(x: torch.Tensor, h: torch.Tensor, weights: tuple,
+              nonlinearity: str) -> torch.Tensor:
+    gi, gh = _affine(x, h, weights)                   # (N, H) each
+    # h' = act(W_ih x + b_ih + W_hh h + b_hh)
+    pre = gi + gh
+    return torch.tanh(pre) if nonlinearity == "tanh" else pre.clamp_min(0)
+
+
+def _lstm_step(x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor], weights: tuple
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    h, c = state                                      # (N, H) each
+    gi, gh = _affine(x, h, weights)
+    gates = gi + gh                                   # (N, 4H): blocks i, f, g, o
+    z_i, z_f, z_g, z_o = gates.chunk(4, dim=1)        # (N, H) each
+    # i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)
+    i = torch.sigmoid(z_i)
+    # f = sigmoid(W_if x + b_if + W_hf h + b_hf)
+    f = torch.sigmoid(z_f)
+    # g = tanh(W_ig x + b_ig + W_hg h + b_hg)
+    g = torch.tanh(z_g)
+    # o = sigmoid(W_io x + b_io + W_ho h + b_ho)
+    o = torch.sigmoid(z_o)
+    # c' = f * c + i * g      (the additive path that carries gradients across time)
+    c_new = f * c + i * g
+    # h' = o * tanh(c')
+    h_new = o * torch.tanh(c_new)
+    return h_new, c_new
+
+
+def _gru_step(x: torch.Tensor, h: torch.Tensor, weights: tuple) -> torch.Tensor:
+    gi, gh = _affine(x, h, weights)                   # (N, 3H) each: blocks r, z, n
+    i_r, i_z, i_n = gi.chunk(3, dim=1)                # (N, H) each
+    h_r, h_z, h_n = gh.chunk(3, dim=1)
+    # r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
+    r = torch.sigmoid(i_r + h_r)
+    # z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+    z = torch.sigmoid(i_z + h_z)
+    # n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+    n = torch.tanh(i_n + r * h_n)
+    # h' = (1 - z) * n + z * h
+    return (1 - z) * n + z * h
 
 
 class RNNCell(_RecurrentCell):
@@ -107,10 +163,7 @@ class RNNCell(_RecurrentCell):
     def forward(self, x: torch.Tensor, state: torch.Tensor | None = None) -> torch.Tensor:
         x, batched = self._input(x)                       # (N, F)
         h = self._state("state", state, x, batched)       # (N, H)
-        gi, gh = self._gates(x, h)                        # (N, H) each
-        # h' = act(W_ih x + b_ih + W_hh h + b_hh)
-        pre = gi + gh
-        h_new = torch.tanh(pre) if self.nonlinearity == "tanh" else pre.clamp_min(0)
+        h_new = _rnn_step(x, h, self._weights(), self.nonlinearity)
         return h_new if batched else h_new.squeeze(0)
 
 
@@ -135,21 +188,7 @@ class LSTMCell(_RecurrentCell):
                            what="a pair (h, c) of tensors for an LSTMCell")
             h = self._state("h", state[0], x, batched)    # (N, H)
             c = self._state("c", state[1], x, batched)    # (N, H)
-        gi, gh = self._gates(x, h)
-        gates = gi + gh                                   # (N, 4H): blocks i, f, g, o
-        z_i, z_f, z_g, z_o = gates.chunk(4, dim=1)        # (N, H) each
-        # i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)
-        i = torch.sigmoid(z_i)
-        # f = sigmoid(W_if x + b_if + W_hf h + b_hf)
-        f = torch.sigmoid(z_f)
-        # g = tanh(W_ig x + b_ig + W_hg h + b_hg)
-        g = torch.tanh(z_g)
-        # o = sigmoid(W_io x + b_io + W_ho h + b_ho)
-        o = torch.sigmoid(z_o)
-        # c' = f * c + i * g      (the additive path that carries gradients across time)
-        c_new = f * c + i * g
-        # h' = o * tanh(c')
-        h_new = o * torch.tanh(c_new)
+        h_new, c_new = _lstm_step(x, (h, c), self._weights())
         if not batched:
             return h_new.squeeze(0), c_new.squeeze(0)
         return h_new, c_new
@@ -167,17 +206,7 @@ class GRUCell(_RecurrentCell):
     def forward(self, x: torch.Tensor, state: torch.Tensor | None = None) -> torch.Tensor:
         x, batched = self._input(x)                       # (N, F)
         h = self._state("state", state, x, batched)       # (N, H)
-        gi, gh = self._gates(x, h)                        # (N, 3H) each: blocks r, z, n
-        i_r, i_z, i_n = gi.chunk(3, dim=1)                # (N, H) each
-        h_r, h_z, h_n = gh.chunk(3, dim=1)
-        # r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
-        r = torch.sigmoid(i_r + h_r)
-        # z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
-        z = torch.sigmoid(i_z + h_z)
-        # n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
-        n = torch.tanh(i_n + r * h_n)
-        # h' = (1 - z) * n + z * h
-        h_new = (1 - z) * n + z * h
+        h_new = _gru_step(x, h, self._weights())
         return h_new if batched else h_new.squeeze(0)
 
 
