@@ -95,7 +95,7 @@ export function mount(root) {
     const own = Object.keys(PARAMETERS[s.activation] ?? {});
     for (const name of ["negative_slope", "alpha", "beta", "threshold", "approximate"]) {
       c[name].disabled = !own.includes(name);
-      c[name].closest(".dl-field").classList.toggle("dl-unused", !own.includes(name));
+      c[name].closest(".dl-field")?.classList.toggle("dl-unused", !own.includes(name));
     }
     const params = {};
     for (const name of own) params[name] = s[name];

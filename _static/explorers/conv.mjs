@@ -103,7 +103,7 @@ export function mount(root) {
     const used = ARGUMENTS[s.mode] ?? [];
     for (const name of [...NUMBERS, "ceil_mode"]) {
       c[name].disabled = !used.includes(name);
-      c[name].closest(".dl-field").classList.toggle("dl-unused", !used.includes(name));
+      c[name].closest(".dl-field")?.classList.toggle("dl-unused", !used.includes(name));
     }
     const result = outputSize(s);
     size.node.value = result.output_size === null ? "" : String(result.output_size);

@@ -233,10 +233,10 @@ export function mount(root) {
     for (const name of ["lr", "momentum", "alpha", "beta1", "beta2", "eps", "weight_decay"]) {
       const used = USES[s.optimizer].includes(name);
       c[name].disabled = !used;
-      c[name].closest(".dl-field").classList.toggle("dl-unused", !used);
+      c[name].closest(".dl-field")?.classList.toggle("dl-unused", !used);
     }
     c.condition_number.disabled = s.surface !== "quadratic";
-    c.condition_number.closest(".dl-field").classList.toggle("dl-unused", s.surface !== "quadratic");
+    c.condition_number.closest(".dl-field")?.classList.toggle("dl-unused", s.surface !== "quadratic");
     try {
       checked(s);
     } catch (e) {
