@@ -1,5 +1,6 @@
 """Recurrent networks from the book's cells: `cells` (RNNCell, LSTMCell, GRUCell, unroll),
-`layers` (RNN: stacked, bidirectional, variable lengths) and `language` (perplexity).
+`layers` (RNN: stacked, bidirectional, variable lengths), `language` (perplexity) and
+`models` (SequenceRegressor, CharModel: small models around any recurrent layer).
 
 Every name is importable from `utils.rnn` itself: `from utils.rnn import RNN, perplexity`.
 """
@@ -7,5 +8,7 @@ Every name is importable from `utils.rnn` itself: `from utils.rnn import RNN, pe
 from .cells import GRUCell, LSTMCell, RNNCell, unroll
 from .language import perplexity
 from .layers import MODES, RNN
+from .models import CharModel, SequenceRegressor
 
-__all__ = ["MODES", "RNN", "GRUCell", "LSTMCell", "RNNCell", "perplexity", "unroll"]
+__all__ = ["MODES", "RNN", "CharModel", "GRUCell", "LSTMCell", "RNNCell", "SequenceRegressor",
+           "perplexity", "unroll"]
