@@ -902,17 +902,48 @@ def test_optimizer_explorer_matches_torch_optim(browser, request, variant):
     assert problems == [], "\n".join(problems)
 
 
+def step_drawn(root) -> tuple[int, int]:
+    """(steps drawn, steps in all) from the playground's `step` output."""
+    found = re.fullmatch(r"step (\d+) of (\d+)", outputs(root)["step"])
+    assert found, outputs(root)["step"]
+    return int(found[1]), int(found[2])
+
+
+def drawing_problems(page, root) -> list[str]:
+    """A click on the contour plot starts a trajectory that is drawn step by step (fewer
+    points than steps at first, all of them a moment later); Step draws one step at a time."""
+    plot = root.locator("svg.dl-contour")
+    box = plot.bounding_box()
+    plot.click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.4})
+    count = "r => r.querySelector('polyline.dl-path')?.getAttribute('points').trim()" \
+            ".split(/\\s+/).length ?? 0"
+    drawn, total = step_drawn(root)
+    problems = []
+    if drawn >= total or root.evaluate(count) >= total + 1:
+        problems.append(f"the trajectory appeared at once, not step by step ({drawn} of {total})")
+    page.wait_for_timeout(2500)
+    if step_drawn(root)[0] != total:
+        problems.append(f"the trajectory is not drawn to the end: {outputs(root)['step']}")
+    for _ in range(2):  # from the last step, Step starts again at 0, then 1
+        root.get_by_role("button", name="Step").click()
+    if step_drawn(root)[0] != 1 or root.evaluate(count) != 2:
+        problems.append(f"two Steps after the end should show step 1 (2 points): "
+                        f"{outputs(root)['step']}, {root.evaluate(count)} points")
+    return problems
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_optimizer_click_sets_the_start(browser, request, variant):
+    """A click on the plot sets x0, y0; the trajectory from there is drawn step by step, the
+    Step button draws one step at a time, and the final point is torch.optim's."""
     url = page_url(request, variant, explorer_marker("optimizer"))
     with new_context(browser) as context:
         visit = open_page(context, url)
         root = root_of(visit.page, "optimizer")
         set_controls(root, {"surface": "himmelblau", "optimizer": "adam"})
-        plot = root.locator("svg.dl-contour")
-        box = plot.bounding_box()
-        plot.click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.4})
+        problems = drawing_problems(visit.page, root)
+        assert problems == [], "\n".join(problems)
         values = control_values(root)
         x0, y0 = float(values["x0"]), float(values["y0"])
         assert -5 < x0 < 0 and 0 < y0 < 5, (x0, y0)  # left of centre, above it
@@ -933,6 +964,53 @@ def test_activation_explorer_matches_pytorch(browser, request, variant):
     with new_context(browser) as context:
         visit = open_page(context, url)
         problems = activation_contract_problems(visit.page, act_cases) + console_problems(visit)
+    assert problems == [], "\n".join(problems)
+
+
+def window_problems(page, s: dict, steps: int) -> list[str]:
+    """Next/Previous/Play move the drawn window; the window of output t covers the padded
+    input's rows and columns that F.unfold gives output t (convolution and pooling)."""
+    root = root_of(page, "conv")
+    set_controls(root, {"mode": s["mode"]})
+    set_controls(root, visible_settings(s, ARGUMENTS[s["mode"]]))
+    size, k, st, d = s["n"] + 2 * s["padding"], s["kernel_size"], s["stride"], s["dilation"]
+    grid = torch.arange(size * size, dtype=torch.float64).reshape(1, 1, size, size)
+    windows = F.unfold(grid, k, dilation=d, stride=st)[0].long()  # (k*k, L)
+    problems = []
+    for t in range(steps):
+        label = root.locator("canvas").get_attribute("aria-label")
+        found = re.search(r"covers rows (\d+) to (\d+) and columns (\d+) to (\d+)", label)
+        rows, cols = windows[:, t] // size, windows[:, t] % size
+        expected = [rows.min().item(), rows.max().item(), cols.min().item(), cols.max().item()]
+        got = [int(v) for v in found.groups()] if found else None
+        if got != expected:
+            problems.append(f"window {t + 1}: the drawing says {label!r}; F.unfold covers rows "
+                            f"{expected[0]}-{expected[1]}, columns {expected[2]}-{expected[3]}")
+        root.get_by_role("button", name="Next window").click()
+    root.get_by_role("button", name="Previous window").click()
+    shown = outputs(root)["window"]
+    if not shown.startswith(f"window {steps} of {windows.shape[1]}"):
+        problems.append(f"after {steps} x Next and one Previous the page says {shown!r}")
+    root.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(1600)
+    played = int(re.match(r"window (\d+)", outputs(root)["window"])[1])
+    if played <= steps:
+        problems.append(f"Play did not move the window in 1.6 s (still window {played})")
+    return problems
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_conv_window_steps_through_the_input(browser, request, variant):
+    url = page_url(request, variant, explorer_marker("conv"))
+    cases = [{"mode": "conv", "n": 7, "kernel_size": 3, "stride": 2, "padding": 1,
+              "dilation": 2, "output_padding": 0, "ceil_mode": False},
+             {"mode": "max_pool", "n": 8, "kernel_size": 2, "stride": 2, "padding": 1,
+              "dilation": 1, "output_padding": 0, "ceil_mode": False}]
+    with new_context(browser) as context:
+        visit = open_page(context, url)
+        problems = [p for s in cases for p in window_problems(visit.page, s, 5)]
+        problems += console_problems(visit)
     assert problems == [], "\n".join(problems)
 
 
@@ -1053,6 +1131,10 @@ def test_broken_page_reports_each_problem(browser, repo_server):
         problems += width_problems(conv_root) + contrast_problems(page, conv_root, "dark")
         problems += selfcheck_page_problems(page)
         problems += request_problems(requests) + console_problems(visit)
+        problems += drawing_problems(page, root_of(page, "optimizer"))
+        problems += window_problems(page, {"mode": "conv", "n": 7, "kernel_size": 3, "stride": 2,
+                                           "padding": 1, "dilation": 1, "output_padding": 0,
+                                           "ceil_mode": False}, 3)
         problems += hash_problems(context, url, HASH_CASES[0])
     report = "\n".join(problems)
     expected = {
@@ -1069,6 +1151,9 @@ def test_broken_page_reports_each_problem(browser, repo_server):
         "external request": "request to another host: https://cdn.jsdelivr.net/npm/",
         "console error": "console error: deliberate console error from broken.mjs",
         "hash not kept": "the URL does not hold the settings after changing them",
+        "window drawn wrong": "window 2: the drawing says 'the window covers rows 0 to 0",
+        "play does nothing": "Play did not move the window in 1.6 s",
+        "trajectory at once": "the trajectory appeared at once, not step by step",
     }
     print(f"broken page, reported:\n{report}")
     missing = {what: text for what, text in expected.items() if text not in report}

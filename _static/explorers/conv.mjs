@@ -125,6 +125,12 @@ export function mount(root) {
     if (fromReader) writeHash(s);
   }
 
+  function changed() {
+    stop();
+    state.index = 0; // new settings: start again from the first window
+    update({ fromReader: true });
+  }
+
   function draw() {
     const g = state.geometry;
     const width = Math.max(280, Math.min(root.clientWidth || 720, 900));
@@ -239,7 +245,7 @@ export function mount(root) {
   });
 
   const onChange = (event) => {
-    if (event.target.matches("input[name], select[name]")) update({ fromReader: true });
+    if (event.target.matches("input[name], select[name]")) changed();
   };
   root.addEventListener("input", onChange);
   root.addEventListener("change", onChange);
