@@ -3,9 +3,27 @@
 import matplotlib.pyplot as plt
 import pytest
 import torch
+from matplotlib import animation
 
 from utils import optim as O
 from utils import optim_figures as F
+
+
+def record_frames(anim, probe):
+    """`probe()` after each frame is drawn, through matplotlib's public writer interface."""
+    class Recorder(animation.AbstractMovieWriter):
+        def setup(self, fig, outfile, dpi=None):
+            self.fig, self.outfile, self.dpi, self.seen = fig, outfile, dpi, []
+
+        def grab_frame(self, **savefig_kwargs):
+            self.seen.append(probe())
+
+        def finish(self):
+            pass
+
+    recorder = Recorder()
+    anim.save("unused.html", writer=recorder)  # the recorder writes nothing
+    return recorder.seen
 
 
 def paths():
@@ -36,21 +54,28 @@ def test_contour_levels_span_the_surface(log, filled):
     plt.close(fig)
 
 
-def test_animation_frames_grow_and_html_is_small():
-    panels = [{"f": O.rosenbrock, "paths": paths(), "xlim": (-2, 2), "ylim": (-1, 3),
-               "title": "Rosenbrock"},
-              {"f": O.saddle, "paths": {"SGD": torch.zeros(5, 2)}, "xlim": (-1, 1),
-               "ylim": (-1.5, 1.5)}]
-    fig, anim = F.animate_trajectories(panels, frames=5)
-    lines = [line for line in fig.axes[0].get_lines() if line.get_label() == "SGD"]
-    anim._func(0)
-    assert len(lines[0].get_xdata()) == 1
-    anim._func(4)
-    assert len(lines[0].get_xdata()) == 21
-    html = anim.to_jshtml()
-    plt.close(fig)
+def test_animation_html_is_small_and_closes_the_figure():
+    fig, anim = F.animate_trajectories(panels(), frames=5)
+    html = F.animation_html(fig, anim)
+    assert not plt.fignum_exists(fig.number)
     assert html.count("data:image/png;base64") == 5  # one embedded image per frame
     assert len(html) < 1_000_000
+
+
+def panels():
+    return [{"f": O.rosenbrock, "paths": paths(), "xlim": (-2, 2), "ylim": (-1, 3),
+             "title": "Rosenbrock"},
+            {"f": O.saddle, "paths": {"SGD": torch.zeros(5, 2)}, "xlim": (-1, 1),
+             "ylim": (-1.5, 1.5)}]
+
+
+def test_animation_frames_grow_to_the_whole_path():
+    fig, anim = F.animate_trajectories(panels(), frames=5)
+    (sgd,) = [line for line in fig.axes[0].get_lines() if line.get_label() == "SGD"]
+    assert len(sgd.get_xdata()) == 21  # the still frame (a figure export) is the whole path
+    points = record_frames(anim, lambda: len(sgd.get_xdata()))
+    plt.close(fig)
+    assert points == [1, 6, 11, 16, 21]  # round(k * 20 / 4) + 1 points in frame k
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [

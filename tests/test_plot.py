@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from utils.plot import plot_curves, show_images, subplots, use_svg
+from utils.plot import animation_html, plot_curves, show_images, subplots, use_svg
 
 
 def test_subplots_labels_every_axis():
@@ -61,3 +61,68 @@ def test_use_svg_makes_figures_display_as_svg_in_ipython():
     svg = shell.display_formatter.formatters["image/svg+xml"]
     png = shell.display_formatter.formatters["image/png"]
     assert Figure in svg.type_printers and Figure not in png.type_printers
+
+
+# --- the contract of the figure modules: (fig, ax) for figures, (fig, anim) for animations ----
+
+def _figure_helpers():
+    from utils import conv_figures, optim, optim_figures
+    return {
+        "plot.subplots": lambda: subplots(),
+        "plot.plot_curves": lambda: plot_curves({"a": [1, 2]}),
+        "plot.show_images": lambda: show_images(torch.rand(2, 4, 4)),
+        "conv_figures.conv_grid_figure": lambda: conv_figures.conv_grid_figure(5, 3),
+        "optim_figures.plot_contours": lambda: optim_figures.plot_contours(
+            optim.saddle, (-1, 1), (-1, 1), num=10),
+        "optim_figures.plot_trajectories": lambda: optim_figures.plot_trajectories(
+            optim.saddle, {"a": torch.zeros(3, 2)}, (-1, 1), (-1, 1), num=10),
+    }
+
+
+def _animation_helpers():
+    from utils import conv_figures, optim, optim_figures
+    return {
+        "conv_figures.conv_animation": lambda: conv_figures.conv_animation(4, 3),
+        "optim_figures.animate_trajectories": lambda: optim_figures.animate_trajectories(
+            [{"f": optim.saddle, "paths": {"a": torch.zeros(3, 2)}, "xlim": (-1, 1),
+              "ylim": (-1, 1)}], frames=2),
+    }
+
+
+@pytest.mark.parametrize("name", list(_figure_helpers()))
+def test_figure_helpers_return_the_figure_and_its_axes(name):
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    fig, ax = _figure_helpers()[name]()
+    assert isinstance(fig, Figure)
+    axes = np.ravel(np.asarray(ax, dtype=object))
+    assert axes.size >= 1 and all(isinstance(a, Axes) and a.figure is fig for a in axes)
+    assert plt.fignum_exists(fig.number)  # left open: the cell shows it
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("name", list(_animation_helpers()))
+def test_animation_helpers_return_the_figure_and_the_animation(name):
+    from matplotlib.animation import Animation
+    from matplotlib.figure import Figure
+    fig, anim = _animation_helpers()[name]()
+    assert isinstance(fig, Figure) and isinstance(anim, Animation)
+    html = animation_html(fig, anim, default_mode="once")
+    assert "<script" in html and "once" in html
+    assert not plt.fignum_exists(fig.number)  # closed: no still frame under the player
+
+
+def test_both_figure_modules_share_one_animation_html():
+    from utils import conv_figures, optim_figures
+    assert conv_figures.animation_html is optim_figures.animation_html is animation_html
+
+
+def test_animation_html_rejects_bad_arguments():
+    fig, anim = _animation_helpers()["conv_figures.conv_animation"]()
+    with pytest.raises(TypeError, match="fig must be a matplotlib Figure, got FuncAnimation"):
+        animation_html(anim, fig)  # the two swapped
+    with pytest.raises(TypeError, match="anim must be a matplotlib Animation, got str"):
+        animation_html(fig, "anim")
+    with pytest.raises(ValueError, match="default_mode='bounce' is not allowed"):
+        animation_html(fig, anim, default_mode="bounce")
+    plt.close(fig)

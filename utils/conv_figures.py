@@ -1,8 +1,10 @@
 """Figures and animations of a sliding window, generated from the layer's parameters.
 
-Every cell drawn comes from `utils.conv` (the output size) and `window_cells` (which padded input
-pixels one output pixel reads), so a figure can never disagree with the formula; the tests check
-`window_cells` against `torch.nn.functional.unfold`.
+Figures return `(fig, ax)`, animations `(fig, anim)` (the contract of `utils.plot`, whose
+`animation_html` this module re-exports). Every cell drawn comes from `utils.conv` (the output
+size) and `window_cells` (which padded input pixels one output pixel reads), so a figure can
+never disagree with the formula; the tests check `window_cells` against
+`torch.nn.functional.unfold`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from matplotlib.colors import ListedColormap
 
 from ._checks import check_int, check_pair
 from .conv import Pair, conv_output_size
+from .plot import animation_html
+
+__all__ = ["animation_html", "conv_animation", "conv_grid_figure", "window_cells"]
 
 # input grid: 0 padding, 1 input pixel, 2 read by the current window
 INPUT_COLOURS = ListedColormap(["#eeeeee", "#9ecae1", "#08519c"])
@@ -95,11 +100,11 @@ def conv_grid_figure(n: Pair, kernel_size: Pair, stride: Pair = 1, padding: Pair
 
 def conv_animation(n: Pair, kernel_size: Pair, stride: Pair = 1, padding: Pair = 0,
                    dilation: Pair = 1, *, interval: int = 400, dpi: int = 80,
-                   scale: float = 0.32) -> animation.FuncAnimation:
+                   scale: float = 0.32):
     """The window visiting every output pixel in turn: one frame per output pixel.
 
-    Show it with `HTML(animation_html(anim))`, which also closes the figure. Keep the sizes
-    small: each frame is stored as an image in the page.
+    Returns `(fig, anim)`; show it with `HTML(animation_html(fig, anim))`, which also closes
+    the figure. Keep the sizes small: each frame is stored as an image in the page.
     """
     fig, (ax_in, ax_out) = conv_grid_figure(n, kernel_size, stride, padding, dilation, 0,
                                             scale=scale)
@@ -115,14 +120,7 @@ def conv_animation(n: Pair, kernel_size: Pair, stride: Pair = 1, padding: Pair =
         image_out.set_data(grid_out)
         return image_in, image_out
 
-    return animation.FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
+    return fig, animation.FuncAnimation(fig, update, frames=frames, interval=interval,
+                                        blit=False)
 
 
-def animation_html(anim: animation.Animation) -> str:
-    """The animation as self-contained JavaScript/HTML (plays on a static web page); closes its
-    figure so the notebook does not show a stray still frame as well."""
-    if not isinstance(anim, animation.Animation):
-        raise TypeError(f"anim must be a matplotlib Animation, got {type(anim).__name__}")
-    html = anim.to_jshtml()
-    plt.close(anim._fig)
-    return html

@@ -1,5 +1,6 @@
 """Figures for the optimizers chapter: contour plots of 2-D surfaces with optimizer paths, and
-the same as a `matplotlib.animation.FuncAnimation` (render with `anim.to_jshtml()`)."""
+the same as an animation. Figures return `(fig, ax)`, animations `(fig, anim)` (the contract
+of `utils.plot`); render an animation with `animation_html(fig, anim)`, re-exported here."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import torch
 from matplotlib.animation import FuncAnimation
 
 from ._checks import check_float, check_int, check_sequence
-from .plot import subplots
+from .plot import animation_html, subplots
+
+__all__ = ["animate_trajectories", "animation_html", "plot_contours", "plot_trajectories"]
 
 
 def _limits(name: str, value) -> tuple[float, float]:
@@ -97,7 +100,7 @@ def animate_trajectories(panels: Sequence[dict], *, frames: int = 25, interval: 
 
     Each panel is a dict with keys f, paths (label -> (steps + 1, 2)), xlim, ylim, and
     optionally minima and title. Frame k shows every path up to step round(k * steps / (frames
-    - 1)). Render with `anim.to_jshtml()`, then `plt.close(fig)`.
+    - 1)). Render with `animation_html(fig, anim)`, which also closes the figure.
     """
     frames = check_int("frames", frames, minimum=2)
     if not panels:

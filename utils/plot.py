@@ -1,4 +1,14 @@
-"""Plot helpers. Each returns `(fig, ax)` with labelled axes; `use_svg()` makes figures SVG."""
+"""Plot helpers, and the contract every figure module of `utils` follows.
+
+- A figure helper returns `(fig, ax)`: the matplotlib Figure and its labelled axes (one Axes,
+  an array of them, or a tuple when the panels differ). It leaves the figure open, so the
+  notebook shows it at the end of the cell.
+- An animation helper returns `(fig, anim)`: the Figure it draws on and the
+  `matplotlib.animation.Animation`. `animation_html(fig, anim)` renders it as a self-contained
+  JavaScript player (it plays on the static website) and closes the figure.
+
+`use_svg()` makes inline figures SVG.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +16,10 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.animation import Animation
+from matplotlib.figure import Figure
+
+from ._checks import check_choice
 
 
 def use_svg() -> None:
@@ -92,3 +106,20 @@ def show_images(images, *, titles: Sequence[str] | None = None, ncols: int = 8,
         fig.suptitle(suptitle)
     fig.set_layout_engine("constrained")
     return fig, axes
+
+
+def animation_html(fig: Figure, anim: Animation, *, default_mode: str = "loop") -> str:
+    """The animation as self-contained JavaScript/HTML (plays on a static web page).
+
+    Takes what an animation helper returns (`animation_html(*conv_animation(5, 3))` works) and
+    closes `fig`, so the notebook does not show a stray still frame below the player.
+    `default_mode` is the player's start mode: "loop", "once" or "reflect".
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if not isinstance(anim, Animation):
+        raise TypeError(f"anim must be a matplotlib Animation, got {type(anim).__name__}")
+    check_choice("default_mode", default_mode, ("loop", "once", "reflect"))
+    html = anim.to_jshtml(default_mode=default_mode)
+    plt.close(fig)
+    return html
