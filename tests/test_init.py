@@ -26,13 +26,27 @@ slopes = st.floats(-3.0, 3.0, allow_nan=False) | st.integers(-3, 3)
 
 
 def _pair(fn_name, shape, seed, **kwargs):
-    """Our init and torch's, each on a fresh tensor from a generator seeded alike."""
+    """Our init with a generator seeded `seed`, and torch's after `torch.manual_seed(seed)`.
+
+    A fresh CPU generator and the global one seeded alike give the same stream; torch.nn.init
+    takes a `generator` only from PyTorch 2.2 on, so the oracle draws from the global one.
+    """
     ours = torch.empty(shape, dtype=torch.float64)
     theirs = torch.empty(shape, dtype=torch.float64)
     out = getattr(init, fn_name)(ours, generator=torch.Generator().manual_seed(seed), **kwargs)
-    getattr(nn.init, fn_name)(theirs, generator=torch.Generator().manual_seed(seed), **kwargs)
+    torch.manual_seed(seed)
+    getattr(nn.init, fn_name)(theirs, **kwargs)
     assert out is ours  # in place, and the tensor is returned
     return ours, theirs
+
+
+@pytest.mark.parametrize("fn_name", FUNCTIONS)
+def test_without_a_generator_the_global_one_is_used(fn_name):
+    torch.manual_seed(7)
+    ours = getattr(init, fn_name)(torch.empty(5, 4, dtype=torch.float64))
+    torch.manual_seed(7)
+    theirs = getattr(nn.init, fn_name)(torch.empty(5, 4, dtype=torch.float64))
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
 
 
 # --- gains and fans ------------------------------------------------------------------------------
