@@ -57,9 +57,10 @@ def dropout(x: torch.Tensor, p: float = 0.5, training: bool = True,
         return x
     if p == 1.0:
         return x * 0.0  # 1/(1 - p) would be infinite; every element is dropped
-    u = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device)  # U[0, 1)
-    keep = (u >= p).to(x.dtype)  # P(u >= p) = 1 - p, independently for every element
-    # y = m * x / (1 - p), m ~ Bernoulli(1 - p): E[y] = x
+    # one uniform number per element, u in [0, 1): P(u >= p) = 1 - p, independently
+    u = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    keep = (u >= p).to(x.dtype)  # m ~ Bernoulli(1 - p)
+    # y = m * x / (1 - p), so E[y] = x
     return x * keep / (1.0 - p)
 
 
@@ -118,8 +119,8 @@ def early_stopping(values: Sequence[float], patience: int, *, mode: str = "min",
     `values[i]` is the i-th evaluation (a validation loss for `mode="min"`, an accuracy for
     `mode="max"`). An evaluation *improves* when it beats the best so far by more than
     `min_delta`; the first one always does. Training stops at the first evaluation that comes
-    `patience` evaluations after the last improvement (Prechelt 1998 calls patience-based rules
-    of this kind "stop after k successive non-improvements").
+    `patience` evaluations after the last improvement (Prechelt 1998 compares rules of this
+    kind with other stopping criteria).
 
     Returns `(best, stop)`: `best` the index of the last improvement up to the stop (the
     weights to restore), `stop` the index of the evaluation at which training stops, or None
