@@ -53,12 +53,10 @@ def input_files(root: Path = ROOT) -> list[Path]:
 
 
 def newest_change(root: Path = ROOT) -> datetime:
-    """When an input file or the installed environment last changed (an install or removal
-    changes the mtime of site-packages and creates a new .dist-info folder)."""
-    paths = input_files(root)
-    for folder in {Path(p) for p in sys.path if p.startswith(sys.prefix) and Path(p).is_dir()}:
-        paths += [folder, *folder.glob("*.dist-info")]
-    return datetime.fromtimestamp(max(p.stat().st_mtime for p in paths), UTC)
+    """When an input file last changed. (The environment is compared by name and version in
+    `fingerprint`: the README's commands reinstall the editable project on every run, which
+    rewrites site-packages without changing anything an execution depends on.)"""
+    return datetime.fromtimestamp(max(p.stat().st_mtime for p in input_files(root)), UTC)
 
 
 def fingerprint(root: Path = ROOT) -> dict:
