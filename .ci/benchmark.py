@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import queue
 import re
 import sys
 import time
@@ -37,6 +38,7 @@ README = ROOT / "README.md"
 NOTEBOOK_BUDGET_S, BOOK_BUDGET_S = 60.0, 8 * 60.0
 SLOWEST = 3  # cells named per notebook
 STALL_S = 5.0  # a longer wait between two cells is reported as a stall
+BUSY_CORES = 0.3  # cores busy with other work, just before a notebook, that make a run not idle
 BEGIN, END = "<!-- benchmark-table -->", "<!-- /benchmark-table -->"
 
 # Appended to each notebook in memory (never saved): the kernel reports its own facts as JSON.
@@ -52,6 +54,49 @@ else:
 print("BENCHMARK " + json.dumps({"peak_mb": _peak_mb, "gpu_mb": _gpu_mb, "device": _device.type,
                                  "device_name": _name, "torch": torch.__version__}))
 """
+
+
+class Client(NotebookClient):
+    """nbclient waits for a cell's reply in one poll as long as the cell's timeout. When the
+    wake-up of the client's socket is lost, the reply that has arrived is only read when that
+    poll times out (seen on this machine: one cell of the optimizers lesson waited 600 s for a
+    reply the kernel had sent; in the website build the timeout is 180 s). Polling in
+    one-second slices reads such a reply within a second, so a lost wake-up cannot pass for
+    the notebook's time."""
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        for channel in (kc.shell_channel, kc.iopub_channel):
+            channel.get_msg = sliced(channel.get_msg)
+        return kc
+
+
+def sliced(get_msg, slice_s: float = 1.0):
+    async def get(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = slice_s if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await get_msg(timeout=min(slice_s, left))
+            except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+    return get
+
+
+def busy_cores(seconds: float = 1.0) -> float:
+    """How many cores other processes keep busy right now (sampled from /proc/stat, Linux).
+    The previous notebook's kernel has exited when this runs, so it is the others' load."""
+    def sample():
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(values), values[3] + values[4]  # all jiffies, idle + iowait
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except OSError:
+        return 0.0
+    return (1 - (idle1 - idle0) / max(1, total1 - total0)) * (os.cpu_count() or 1)
 
 
 def toc_notebooks() -> list[Path]:
@@ -98,8 +143,9 @@ def run(path: Path, timeout: int) -> dict:
     nb = nbformat.read(path, as_version=4)
     code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=True,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = Client(nb, timeout=timeout, kernel_name="python3", record_timing=True,
+                    resources={"metadata": {"path": str(path.parent)}})
+    load = busy_cores()
     start = time.perf_counter()
     client.execute()
     wall = time.perf_counter() - start
@@ -112,7 +158,8 @@ def run(path: Path, timeout: int) -> dict:
     gap_cell, gap = largest_gap(nb.cells)
     return {"wall_s": wall, "cells_s": sum(c["seconds"] for c in timed), "cells": cells,
             "slowest": slowest, "figures": figure_count(nb.cells[:-1]),
-            "largest_gap": {"after_cell": gap_cell, "seconds": gap}, **probe}
+            "largest_gap": {"after_cell": gap_cell, "seconds": gap}, "busy_before": load,
+            **probe}
 
 
 def conv_speed(repeats: int = 50) -> str:
@@ -144,12 +191,14 @@ def report(rows: list[tuple[str, dict]], conv: str | None) -> str:
     total = sum(r["wall_s"] for _, r in rows)
     devices = sorted({f"{r['device']} ({r['device_name']})" for _, r in rows})
     torch_versions = sorted({r["torch"] for _, r in rows})
+    loads = [r["busy_before"] for _, r in rows]
     lines = [
         f"Benchmark: {platform.node()}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPU cores, Python {platform.python_version()}, "
         f"torch {', '.join(torch_versions)}, device {', '.join(devices)}, "
         f"{time.strftime('%Y-%m-%d %H:%M')}; figures rendered inline (SVG), one notebook at a "
-        "time, each in a fresh kernel",
+        "time, each in a fresh kernel; cores busy with other work just before a notebook: "
+        f"{min(loads, default=0):.2f} to {max(loads, default=0):.2f}",
         "",
         "| notebook | wall s | slowest cell | figures | peak memory MB | peak GPU MB | device "
         "| within 60 s |",
@@ -192,6 +241,9 @@ def main(argv=None) -> int:
     parser.add_argument("--readme", action="store_true",
                         help="replace the README's table (only with every toc notebook)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--allow-busy", action="store_true",
+                        help=f"write the README table even if other work kept more than "
+                             f"{BUSY_CORES} cores busy before a notebook")
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or toc_notebooks()
     missing = [str(p) for p in paths if not p.exists()]
@@ -215,7 +267,8 @@ def main(argv=None) -> int:
             continue
         rows.append((rel, r))
         slow = ", ".join(f"cell {c['index']} {c['seconds']:.1f} s" for c in r["slowest"])
-        print(f"  {r['wall_s']:.1f} s ({r['cells_s']:.1f} s in cells; slowest {slow}), "
+        print(f"  {r['wall_s']:.1f} s ({r['cells_s']:.1f} s in cells; slowest {slow}; "
+              f"{r['busy_before']:.2f} cores busy before), "
               f"{r['figures']} figures, {r['peak_mb']:.0f} MB, {r['device']} "
               f"({r['device_name']})", flush=True)
         if r["largest_gap"]["seconds"] > STALL_S:
@@ -231,6 +284,12 @@ def main(argv=None) -> int:
         args.json.write_text(json.dumps(dict(rows), indent=1) + "\n", encoding="utf-8")
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    busy = [rel for rel, r in rows if r["busy_before"] > BUSY_CORES]
+    if args.readme and busy and not args.allow_busy:
+        print(f"README not changed: the machine was busy (over {BUSY_CORES} cores) "
+              f"before {', '.join(busy)}; other processes' load slows the kernels "
+              "(--allow-busy writes it anyway)", file=sys.stderr)
         return 1
     if args.readme:
         replace_readme_table(table)

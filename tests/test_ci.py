@@ -102,3 +102,30 @@ def test_benchmark_replaces_only_the_readme_block(tmp_path):
         assert "no <!-- benchmark-table -->" in str(error)
     else:
         raise AssertionError("a README without the markers was accepted")
+
+
+def test_benchmark_polls_in_slices_so_a_stranded_reply_is_read():
+    """A reply that a long poll would only find at its timeout is read at the next slice."""
+    import asyncio
+    import queue
+
+    polls = []
+
+    async def get_msg(timeout=None):
+        polls.append(timeout)
+        if len(polls) < 3:  # the first two slices see nothing (a lost wake-up)
+            raise queue.Empty
+        return {"msg_type": "execute_reply"}
+
+    reply = asyncio.run(benchmark.sliced(get_msg, slice_s=0.01)(timeout=180))
+    assert reply == {"msg_type": "execute_reply"} and polls == [0.01, 0.01, 0.01]
+
+    async def never(timeout=None):
+        raise queue.Empty
+
+    try:
+        asyncio.run(benchmark.sliced(never, slice_s=0.01)(timeout=0.05))
+    except queue.Empty:
+        pass
+    else:
+        raise AssertionError("the deadline passed without queue.Empty")
