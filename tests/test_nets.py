@@ -216,3 +216,28 @@ def test_load_weights_by_position_copies_and_reports_mismatches():
 def test_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+OLD_PUBLIC_NAMES = [  # what utils/nets.py offered before it became a package
+    "dense_classifier", "small_cnn", "lenet5", "AlexNet", "alexnet", "VGG_CONFIGS",
+    "vgg_features", "VGG", "vgg", "ConvBNReLU", "Inception", "GOOGLENET_INCEPTIONS",
+    "GoogLeNet", "googlenet", "BasicBlock", "Bottleneck", "ResNet", "RESNET_DEPTHS", "resnet",
+    "cifar_resnet", "cifar_cnn", "cifar_vgg", "load_weights_by_position"]
+
+
+def test_every_public_name_is_still_importable_from_utils_nets():
+    missing = [name for name in OLD_PUBLIC_NAMES if not hasattr(nets, name)]
+    assert missing == []
+    assert sorted(nets.__all__) == sorted(OLD_PUBLIC_NAMES)
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: nets.vgg("vgg11", batch_norm="yes"), "batch_norm"),
+    (lambda: nets.cifar_vgg(batch_norm=1), "batch_norm"),
+    (lambda: nets.googlenet(five_by_five=0), "five_by_five"),
+    (lambda: nets.BasicBlock(4, 4, residual=None), "residual"),
+    (lambda: nets.Bottleneck(4, 1, residual=1), "residual"),
+])
+def test_boolean_arguments_share_one_wording(make, name):
+    with pytest.raises(TypeError, match=rf"{name}=.* is not allowed; {name} must be True or False"):
+        make()
