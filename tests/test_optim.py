@@ -162,7 +162,7 @@ RANDOM_KWARGS = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(config=RANDOM_KWARGS, seed=st.integers(0, 2**16))
 def test_random_settings_match_torch_for_10_steps(config, seed):
     """Random hyper-parameters (every option at once) on a random quadratic: 10 steps agree."""
