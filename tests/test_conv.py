@@ -332,3 +332,243 @@ def test_avg_pool_counts_zero_padding():
 def test_bad_input_names_the_argument_and_what_is_allowed(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ------------------------------------------------------------------ groups
+
+group_configs = st.fixed_dictionaries({
+    "n": st.integers(1, 2), "groups": st.integers(1, 4), "per_in": st.integers(1, 3),
+    "per_out": st.integers(1, 3), "size": pairs(st.integers(3, 8)), "k": pairs(st.integers(1, 3)),
+    "s": pairs(st.integers(1, 3)), "p": pairs(st.integers(0, 2)), "d": pairs(st.integers(1, 2)),
+    "bias": st.booleans(),
+})
+
+
+@SOME
+@given(group_configs, st.integers(0, 2**16))
+def test_grouped_conv2d_forward_and_gradients_match_pytorch(cfg, seed):
+    g = cfg["groups"]
+    c_in, c_out = g * cfg["per_in"], g * cfg["per_out"]
+    assume(ours(conv.conv_output_size, cfg["size"], cfg["k"], cfg["s"], cfg["p"],
+                cfg["d"]) is not None)
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(cfg["n"], c_in, *cfg["size"], dtype=torch.float64, generator=gen)
+    w = torch.randn(c_out, cfg["per_in"], *cfg["k"], dtype=torch.float64, generator=gen)
+    b = torch.randn(c_out, dtype=torch.float64, generator=gen) if cfg["bias"] else None
+    leaves = [t.requires_grad_(True) for t in (x, w, b) if t is not None]
+    kw = dict(stride=cfg["s"], padding=cfg["p"], dilation=cfg["d"], groups=g)
+    expected = F.conv2d(x, w, b, **kw)
+    grad = torch.randn(expected.shape, dtype=torch.float64, generator=gen)
+    wanted = torch.autograd.grad(expected, leaves, grad)
+    for fn in (conv.conv2d_im2col, conv.conv2d_naive):
+        y = fn(x, w, b, **kw)
+        torch.testing.assert_close(y, expected, **TOL)
+        for a, e in zip(torch.autograd.grad(y, leaves, grad), wanted):
+            torch.testing.assert_close(a, e, **TOL)
+
+
+@SOME
+@given(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), pairs(st.integers(1, 4)),
+       st.booleans(), pairs(sizes))
+def test_grouped_params_and_macs_match_nn_conv2d_and_flop_counter(g, per_in, per_out, k, bias,
+                                                                   n):
+    c_in, c_out = g * per_in, g * per_out
+    out = ours(conv.conv_output_size, n, k)
+    assume(out is not None)
+    layer = nn.Conv2d(c_in, c_out, k, bias=bias, groups=g, device="meta")
+    assert conv.conv2d_params(c_in, c_out, k, bias, groups=g) == sum(
+        p.numel() for p in layer.parameters())
+    x, w = torch.zeros(1, c_in, *n), torch.zeros(c_out, per_in, *k)
+    with FlopCounterMode(display=False) as counter:
+        F.conv2d(x, w, groups=g)
+    assert counter.get_total_flops() == 2 * conv.conv2d_macs(c_in, c_out, k, out, groups=g)
+
+
+@pytest.mark.parametrize("c_in, c_out, k", [(32, 64, 3), (64, 128, 3), (128, 128, 5),
+                                            (16, 24, 7)])
+def test_depthwise_separable_macs_ratio_is_mobilenets(c_in, c_out, k):
+    """MobileNet: depthwise + pointwise over standard = 1/C_out + 1/k^2 (per output pixel)."""
+    size = 14
+    layers = (nn.Conv2d(c_in, c_in, k, padding=k // 2, groups=c_in, bias=False),
+              nn.Conv2d(c_in, c_out, 1, bias=False),
+              nn.Conv2d(c_in, c_out, k, padding=k // 2, bias=False))
+    x = torch.zeros(1, c_in, size, size, device="meta")
+    flops = []
+    for layer in layers:
+        with FlopCounterMode(display=False) as counter:
+            layer.to("meta")(x)
+        flops.append(counter.get_total_flops())
+    ours_macs = [conv.conv2d_macs(c_in, c_in, k, size, groups=c_in),
+                 conv.conv2d_macs(c_in, c_out, 1, size), conv.conv2d_macs(c_in, c_out, k, size)]
+    assert [2 * m for m in ours_macs] == flops
+    ratio = (ours_macs[0] + ours_macs[1]) / ours_macs[2]
+    assert ratio == pytest.approx(1 / c_out + 1 / k**2, rel=1e-12)
+
+
+# ------------------------------------------------------------------ col2im and transposed
+
+@SOME
+@given(configs, st.integers(0, 2**16))
+def test_col2im_matches_fold_and_is_the_adjoint_of_im2col(cfg, seed):
+    assume(fits(cfg))
+    x, _, _ = make(cfg, seed)
+    kw = dict(kernel_size=cfg["k"], stride=cfg["s"], padding=cfg["p"], dilation=cfg["d"])
+    cols = torch.randn_like(F.unfold(x, **kw))
+    folded = conv.col2im(cols, cfg["size"], **kw)
+    torch.testing.assert_close(folded, F.fold(cols, cfg["size"], **kw), **TOL)
+    # <im2col(x), cols> = <x, col2im(cols)>: the adjoint
+    torch.testing.assert_close((conv.im2col(x, **kw) * cols).sum(), (x * folded).sum(), **TOL)
+
+
+transposed_configs = st.fixed_dictionaries({
+    "n": st.integers(1, 2), "c_in": st.integers(1, 3), "c_out": st.integers(1, 3),
+    "size": pairs(st.integers(1, 6)), "k": pairs(st.integers(1, 4)), "s": pairs(strides),
+    "p": pairs(st.integers(0, 3)), "op": pairs(st.integers(0, 3)), "d": pairs(st.integers(1, 3)),
+    "bias": st.booleans(),
+})
+
+
+@settings(max_examples=150)
+@given(transposed_configs, st.integers(0, 2**16))
+def test_conv_transpose2d_forward_and_gradients_match_pytorch(cfg, seed):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(cfg["n"], cfg["c_in"], *cfg["size"], dtype=torch.float64, generator=gen)
+    w = torch.randn(cfg["c_in"], cfg["c_out"], *cfg["k"], dtype=torch.float64, generator=gen)
+    b = torch.randn(cfg["c_out"], dtype=torch.float64, generator=gen) if cfg["bias"] else None
+    kw = dict(stride=cfg["s"], padding=cfg["p"], output_padding=cfg["op"], dilation=cfg["d"])
+    try:
+        expected = F.conv_transpose2d(x, w, b, **kw)
+    except RuntimeError:
+        expected = None  # PyTorch refuses: so must we, with a ValueError that says why
+    if expected is not None and min(expected.shape[2:]) == 0:
+        expected = None  # PyTorch returns an empty map; we refuse a zero output size
+    if expected is None:
+        with pytest.raises(ValueError, match=r"output_padding=\d+ is not allowed|padding=\d+ is "
+                                             r"not allowed here"):
+            conv.conv_transpose2d(x, w, b, **kw)
+        return
+    leaves = [t.requires_grad_(True) for t in (x, w, b) if t is not None]
+    expected = F.conv_transpose2d(x, w, b, **kw)
+    y = conv.conv_transpose2d(x, w, b, **kw)
+    torch.testing.assert_close(y, expected, **TOL)
+    grad = torch.randn(expected.shape, dtype=torch.float64, generator=gen)
+    for a, e in zip(torch.autograd.grad(y, leaves, grad),
+                    torch.autograd.grad(expected, leaves, grad)):
+        torch.testing.assert_close(a, e, **TOL)
+
+
+@SOME
+@given(configs, st.integers(0, 2**16))
+def test_conv_transpose2d_is_the_input_gradient_of_conv2d(cfg, seed):
+    assume(fits(cfg))
+    x, w, _ = make(cfg, seed)
+    kw = dict(stride=cfg["s"], padding=cfg["p"], dilation=cfg["d"])
+    y = F.conv2d(x.requires_grad_(True), w, **kw)
+    grad = torch.randn_like(y)
+    (wanted,) = torch.autograd.grad(y, x, grad)
+    # the floor of the size formula drops r = (H + 2p - d(k-1) - 1) mod s rows (r < s):
+    # output_padding = r gives them back, so the transposed convolution has x's size
+    r = tuple((n + 2 * p - d * (k - 1) - 1) % s for n, k, s, p, d in zip(
+        cfg["size"], cfg["k"], cfg["s"], cfg["p"], cfg["d"]))
+    got = conv.conv_transpose2d(grad, w, output_padding=r, **kw)
+    torch.testing.assert_close(got, wanted, **TOL)
+
+
+def test_conv_transpose2d_stamps_the_kernel_at_stride_spacing():
+    """One input pixel of value 2 stamps 2 * kernel; two pixels' stamps add where they overlap."""
+    k = torch.arange(1.0, 10.0, dtype=torch.float64).reshape(1, 1, 3, 3)
+    x = torch.zeros(1, 1, 2, 2, dtype=torch.float64)
+    x[0, 0, 0, 0] = 2.0
+    y = conv.conv_transpose2d(x, k, stride=2)  # (1, 1, 5, 5)
+    torch.testing.assert_close(y[0, 0, :3, :3], 2 * k[0, 0])
+    assert y[0, 0, 3:].abs().sum() == 0 and y[0, 0, :, 3:].abs().sum() == 0
+    overlap = conv.conv_transpose2d(torch.ones(1, 1, 3, 3, dtype=torch.float64),
+                                    torch.ones(1, 1, 3, 3, dtype=torch.float64), stride=2)
+    torch.testing.assert_close(overlap, F.conv_transpose2d(
+        torch.ones(1, 1, 3, 3, dtype=torch.float64), torch.ones(1, 1, 3, 3, dtype=torch.float64),
+        stride=2))
+    assert overlap[0, 0, 2, 2] == 4 and overlap[0, 0, 2, 1] == 2 and overlap[0, 0, 1, 1] == 1
+
+
+# ------------------------------------------------------------------ checkerboard score
+
+def fft_periodic_share(y, period):
+    """The same statistic from the Fourier transform: the energy at the frequencies of a
+    pattern that repeats every `period` pixels, over the energy at all non-zero frequencies."""
+    h, w = y.shape[-2] // period * period, y.shape[-1] // period * period
+    energy = torch.fft.fft2(y[..., :h, :w]).abs() ** 2  # (..., h, w)
+    periodic = torch.zeros(h, w, dtype=torch.bool)
+    periodic[::h // period, ::w // period] = True  # frequencies u = a h / period, v = b w / period
+    periodic[0, 0] = False  # the mean is not a pattern
+    everything = torch.ones(h, w, dtype=torch.bool)
+    everything[0, 0] = False
+    return energy[..., periodic].sum(-1) / energy[..., everything].sum(-1)
+
+
+@SOME
+@given(st.integers(1, 3), st.integers(2, 12), st.integers(2, 12), st.integers(2, 3),
+       st.floats(0.0, 3.0), st.integers(0, 2**16))
+def test_checkerboard_score_is_the_periodic_share_of_the_fourier_energy(c, h, w, period,
+                                                                      strength, seed):
+    assume(h >= period and w >= period)
+    gen = torch.Generator().manual_seed(seed)
+    pattern = torch.randn(period, period, dtype=torch.float64, generator=gen)
+    y = torch.randn(c, h, w, dtype=torch.float64, generator=gen)
+    y = y + strength * pattern.repeat(h // period + 1, w // period + 1)[:h, :w]
+    torch.testing.assert_close(conv.checkerboard_score(y, period), fft_periodic_share(y, period),
+                               **TOL)
+
+
+def test_checkerboard_score_worked_examples():
+    pattern = torch.tensor([[4.0, 2.0], [2.0, 1.0]], dtype=torch.float64)  # k=3, s=2 overlaps
+    assert conv.checkerboard_score(pattern.repeat(5, 6)) == 1  # a pure period-2 pattern
+    assert conv.checkerboard_score(torch.full((6, 6), 3.0)) == 0  # constant: nothing to explain
+    smooth = torch.linspace(0, 1, 20, dtype=torch.float64).repeat(20, 1)
+    nearest = smooth.repeat_interleave(2, 0).repeat_interleave(2, 1)  # no pattern of period 2
+    assert conv.checkerboard_score(nearest) == 0
+    assert conv.checkerboard_score(torch.zeros(2, 3, 4, 4)).shape == (2, 3)
+
+
+# ------------------------------------------------------------------ bad input: the new arguments
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: conv.conv2d_params(6, 8, 3, groups=4), ValueError,
+     r"groups=4 is not allowed: in_channels=6 is not divisible by 4; groups must divide both "
+     r"in_channels \(6\) and out_channels \(8\): one of 1, 2"),
+    (lambda: conv.conv2d_macs(6, 9, 3, 5, groups=2), ValueError,
+     r"groups=2 is not allowed: out_channels=9 is not divisible by 2; .* one of 1, 3"),
+    (lambda: conv.conv2d_params(4, 4, 3, groups=0), ValueError, r"groups=0 .* positive"),
+    (lambda: conv.conv2d_params(4, 4, 3, groups=2.0), TypeError, r"groups=2\.0 .* integer"),
+    (lambda: conv.conv2d_im2col(torch.zeros(1, 6, 5, 5), torch.zeros(4, 3, 3, 3), groups=4),
+     ValueError, r"groups=4 is not allowed: in_channels=6 is not divisible by 4"),
+    (lambda: conv.conv2d_naive(torch.zeros(1, 6, 5, 5), torch.zeros(3, 3, 3, 3), groups=2),
+     ValueError, r"groups=2 is not allowed: out_channels=3 is not divisible by 2"),
+    (lambda: conv.conv2d_im2col(torch.zeros(1, 6, 5, 5), torch.zeros(4, 2, 3, 3), groups=2),
+     ValueError, r"weight has 2 input channels per group .* in groups=2 give 3 per group; "
+                 r"weight must be \(out_channels, 3, kh, kw\)"),
+    (lambda: conv.conv_transpose2d(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 3, 3), stride=2,
+                                   output_padding=2), ValueError,
+     r"output_padding=2 is not allowed; output_padding must be smaller than stride \(2\) or "
+     r"dilation \(1\)"),
+    (lambda: conv.conv_transpose2d(torch.zeros(1, 3, 4, 4), torch.zeros(2, 3, 3, 3)), ValueError,
+     r"weight has in_channels=2 .* x has 3 channels .* \(in_channels, out_channels, kh, kw\) = "
+     r"\(3, out_channels, kh, kw\)"),
+    (lambda: conv.conv_transpose2d(torch.zeros(1, 1, 1, 1), torch.zeros(1, 1, 1, 1), padding=1),
+     ValueError, r"padding=1 is not allowed here: the output size would be -1"),
+    (lambda: conv.conv_transpose2d(torch.zeros(1, 1, 2, 2), torch.zeros(1, 2, 3, 3),
+                                   torch.zeros(3)), ValueError, r"bias has shape \(3,\)"),
+    (lambda: conv.conv_transpose2d(torch.zeros(1, 1, 2, 2, dtype=torch.long),
+                                   torch.zeros(1, 1, 3, 3)), TypeError,
+     r"x must be a floating-point tensor"),
+    (lambda: conv.col2im(torch.zeros(1, 9, 5), (4, 4), 3), ValueError,
+     r"cols has shape \(1, 9, 5\); .* \(N, C\*9, 4\)"),
+    (lambda: conv.checkerboard_score(torch.zeros(4, 4), period=1), ValueError,
+     r"period=1 is not allowed; period must be an integer >= 2"),
+    (lambda: conv.checkerboard_score(torch.zeros(8)), ValueError,
+     r"y must have at least 2 dimensions"),
+    (lambda: conv.checkerboard_score(torch.zeros(1, 5), period=2), ValueError,
+     r"height and width must be at least 2"),
+])
+def test_bad_new_arguments_name_the_argument_and_what_is_allowed(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
