@@ -1,5 +1,6 @@
 """utils.losses against torch.nn.functional (the oracle) in float64: values and gradients."""
 
+import functools
 import math
 
 import pytest
@@ -458,8 +459,350 @@ def test_other_bad_arguments():
 
 
 def test_public_api_is_the_chapters_list_of_losses():
-    public = {n for n in dir(losses) if not n.startswith("_") and callable(getattr(losses, n))
-              and getattr(getattr(losses, n), "__module__", "") == "utils.losses"}
-    assert public == {"mse", "mae", "msle", "mape", "huber", "smooth_l1",
+    public = {n for n in losses.__all__ if callable(getattr(losses, n))}
+    assert public == {"mse", "mae", "msle", "mape", "huber", "smooth_l1", "gaussian_nll_loss",
                       "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss",
-                      "cross_entropy", "hinge", "multiclass_hinge", "exponential"}
+                      "cross_entropy", "hinge", "multiclass_hinge", "exponential", "kl_div",
+                      "sigmoid_focal_loss"}
+    # every function is exported, and from a submodule of utils.losses (nothing re-exported
+    # from elsewhere)
+    for name in public:
+        assert getattr(losses, name).__module__.startswith("utils.losses."), name
+    defined = {n for n in dir(losses) if callable(getattr(losses, n))
+               and getattr(getattr(losses, n), "__module__", "").startswith("utils.losses")
+               and not n.startswith("_")}
+    assert defined == public
+
+
+# ---------------------------------------------------------------------------------------------
+# Class weights and pos_weight against PyTorch
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(seed=seeds, num_classes=st.integers(1, 7), extra=class_shapes, scale=scales,
+       label_smoothing=st.one_of(st.just(0.0), st.floats(0.0, 1.0)))
+def test_weighted_cross_entropy_and_nll_match_pytorch(reduction, seed, num_classes, extra,
+                                                      scale, label_smoothing):
+    x, target = _class_case(seed, num_classes, extra, scale)
+    weight = torch.rand(num_classes, generator=_gen(seed + 1), dtype=torch.float64) * 3 + 0.1
+    _assert_same(
+        lambda a, b, **k: losses.cross_entropy(a, b, label_smoothing, weight=weight, **k),
+        lambda a, b, **k: F.cross_entropy(a, b, weight=weight, label_smoothing=label_smoothing,
+                                          **k),
+        x, target, reduction=reduction, grad_tol=dict(rtol=1e-9, atol=1e-12))
+    _assert_same(lambda a, b, **k: losses.nll_loss(a, b, weight=weight, **k),
+                 lambda a, b, **k: F.nll_loss(a, b, weight=weight, **k),
+                 x, target, reduction=reduction)
+
+
+def test_weighted_mean_is_the_weighted_average_of_the_samples_losses():
+    logits = torch.randn(6, 3, generator=_gen(3), dtype=torch.float64)
+    target = torch.tensor([0, 0, 0, 0, 1, 2])
+    weight = torch.tensor([1.0, 4.0, 4.0], dtype=torch.float64)
+    per_sample = losses.cross_entropy(logits, target, reduction="none")
+    expected = (weight[target] * per_sample).sum() / weight[target].sum()
+    torch.testing.assert_close(losses.cross_entropy(logits, target, weight=weight), expected,
+                               **TOL)
+    # equal weights change nothing
+    torch.testing.assert_close(
+        losses.cross_entropy(logits, target, weight=torch.full((3,), 2.5, dtype=torch.float64)),
+        losses.cross_entropy(logits, target), **TOL)
+
+
+pos_weight_shapes = st.sampled_from([((5,), ()), ((5,), (1,)), ((4, 3), (3,)), ((4, 3), (4, 3)),
+                                     ((2, 3, 4), (4,)), ((2, 3, 4), (3, 1))])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(shapes=pos_weight_shapes, seed=seeds, scale=st.sampled_from([0.1, 1.0, 10.0, 100.0]),
+       soft=st.booleans())
+def test_bce_with_logits_pos_weight_matches_pytorch(reduction, shapes, seed, scale, soft):
+    shape, weight_shape = shapes
+    g = _gen(seed)
+    logits = _randn(shape, g, scale)
+    target = torch.rand(shape, generator=g, dtype=torch.float64)
+    target = (target if soft else target.round()).requires_grad_()
+    pos_weight = torch.rand(weight_shape, generator=g, dtype=torch.float64) * 20
+    # PyTorch has no gradient w.r.t. pos_weight: compare the logits' and the target's
+    ours = functools.partial(losses.binary_cross_entropy_with_logits, pos_weight=pos_weight)
+    theirs = functools.partial(F.binary_cross_entropy_with_logits, pos_weight=pos_weight)
+    _assert_same(ours, theirs, logits, target, reduction=reduction)
+
+
+def test_pos_weight_one_is_plain_bce_and_weighs_only_the_positives():
+    logits = torch.tensor([-30.0, -2.0, 0.0, 3.0, 40.0], dtype=torch.float64)
+    for target in (torch.ones(5, dtype=torch.float64), torch.zeros(5, dtype=torch.float64)):
+        plain = losses.binary_cross_entropy_with_logits(logits, target, reduction="none")
+        one = losses.binary_cross_entropy_with_logits(logits, target, reduction="none",
+                                                      pos_weight=torch.tensor(1.0))
+        torch.testing.assert_close(one, plain, rtol=1e-15, atol=0)  # tiny losses kept exactly
+        four = losses.binary_cross_entropy_with_logits(logits, target, reduction="none",
+                                                       pos_weight=torch.tensor(4.0))
+        torch.testing.assert_close(four, plain * (4.0 if target[0] == 1 else 1.0), **TOL)
+
+
+def test_bad_weights_are_refused():
+    logits, target = torch.zeros(2, 3), torch.tensor([0, 2])
+    with pytest.raises(ValueError, match=r"weight has shape \(2,\); it must be \(3,\), one "):
+        losses.cross_entropy(logits, target, weight=torch.ones(2))
+    with pytest.raises(ValueError, match=r"weight contains -1.0; class weights must be finite"):
+        losses.nll_loss(logits, target, weight=torch.tensor([1.0, -1.0, 1.0]))
+    with pytest.raises(TypeError, match="weight must be a floating-point tensor"):
+        losses.cross_entropy(logits, target, weight=torch.tensor([1, 2, 3]))
+    with pytest.raises(ValueError, match=r"pos_weight contains nan; positive-class weights"):
+        losses.binary_cross_entropy_with_logits(torch.zeros(3), torch.ones(3),
+                                                pos_weight=torch.tensor([float("nan")]))
+    with pytest.raises(ValueError, match=r"pos_weight has shape \(2,\), which does not "
+                                         r"broadcast to logits of shape \(4, 3\)"):
+        losses.binary_cross_entropy_with_logits(torch.zeros(4, 3), torch.ones(4, 3),
+                                                pos_weight=torch.ones(2))
+    with pytest.raises(ValueError, match=r"pos_weight has shape \(4, 1, 3\)"):  # would grow it
+        losses.binary_cross_entropy_with_logits(torch.zeros(4, 3), torch.ones(4, 3),
+                                                pos_weight=torch.ones(4, 1, 3))
+    with pytest.raises(TypeError, match="pos_weight must be a torch.Tensor, got float"):
+        losses.binary_cross_entropy_with_logits(torch.zeros(3), torch.ones(3), pos_weight=3.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gaussian negative log-likelihood against PyTorch
+# ---------------------------------------------------------------------------------------------
+
+var_shapes = st.sampled_from([((5,), (5,)), ((4, 3), (4, 3)), ((4, 3), (4,)), ((4, 3), (4, 1)),
+                              ((2, 3, 4), (2, 1, 4)), ((2, 3, 4), (2, 3)), ((3,), None)])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@SETTINGS
+@given(shapes=var_shapes, seed=seeds, scale=scales, full=st.booleans(),
+       eps=st.sampled_from([1e-6, 1e-2, 0.5]))
+def test_gaussian_nll_loss_matches_pytorch(reduction, shapes, seed, scale, full, eps):
+    shape, var_shape = shapes
+    g = _gen(seed)
+    pred, target = _randn(shape, g, scale), _randn(shape, g, scale)
+    if var_shape is None:  # a number: the same variance for every prediction
+        var = float(torch.rand((), generator=g)) * 3
+        tensors = (pred, target)
+        ours = lambda p, t, **k: losses.gaussian_nll_loss(p, t, var, **k)  # noqa: E731
+        theirs = lambda p, t, **k: F.gaussian_nll_loss(p, t, var, **k)  # noqa: E731
+    else:
+        # some variances below eps: clamped in the value, not in the gradient
+        var = (torch.rand(var_shape, generator=g, dtype=torch.float64) ** 3 * 4
+               ).requires_grad_()
+        tensors = (pred, target, var)
+        ours, theirs = losses.gaussian_nll_loss, F.gaussian_nll_loss
+    _assert_same(ours, theirs, *tensors, full=full, eps=eps, reduction=reduction,
+                 grad_tol=dict(rtol=1e-9, atol=1e-10))
+
+
+@SETTINGS
+@given(seed=seeds, var=st.floats(1e-3, 1e3))
+def test_gaussian_nll_with_a_fixed_variance_is_mse_scaled_plus_a_constant(seed, var):
+    g = _gen(seed)
+    pred, target = _randn((7, 2), g, 2.0), _randn((7, 2), g, 2.0)
+    nll = losses.gaussian_nll_loss(pred, target, var, full=True)
+    expected = losses.mse(pred, target) / (2 * var) + 0.5 * math.log(2 * math.pi * var)
+    torch.testing.assert_close(nll, expected, **TOL)
+    torch.testing.assert_close(nll, F.gaussian_nll_loss(pred, target, var, full=True), **TOL)
+
+
+def test_gaussian_nll_bad_input():
+    x = torch.zeros(4, 3)
+    with pytest.raises(ValueError, match=r"var contains -1.0; a variance must be >= 0"):
+        losses.gaussian_nll_loss(x, x, torch.tensor([1.0, -1.0, 1.0, 1.0]))
+    with pytest.raises(ValueError, match=r"var=-2.0 is not allowed; var must be >= 0.0"):
+        losses.gaussian_nll_loss(x, x, -2.0)
+    with pytest.raises(ValueError, match=r"var has shape \(3,\), which does not fit input of "
+                                         r"shape \(4, 3\)"):
+        losses.gaussian_nll_loss(x, x, torch.ones(3))
+    with pytest.raises(ValueError, match=r"var has shape \(1, 1\)"):  # two size-1 dimensions
+        losses.gaussian_nll_loss(x, x, torch.ones(1, 1))
+    with pytest.raises(TypeError, match="full=1 is not allowed; full must be True or False"):
+        losses.gaussian_nll_loss(x, x, 1.0, full=1)
+    with pytest.raises(ValueError, match=r"eps=-1.0 is not allowed; eps must be >= 0.0"):
+        losses.gaussian_nll_loss(x, x, 1.0, eps=-1.0)
+    with pytest.raises(ValueError, match="reduction='batchmean' is not allowed"):
+        losses.gaussian_nll_loss(x, x, 1.0, reduction="batchmean")
+
+
+# ---------------------------------------------------------------------------------------------
+# KL divergence against F.kl_div
+# ---------------------------------------------------------------------------------------------
+
+KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+kl_shapes = st.sampled_from([(1,), (6,), (1, 4), (5, 3), (2, 3, 4), (3, 2, 2, 2)])
+
+
+def _distributions(shape, g, scale, zeros=False):
+    """log q (a log-softmax along dim 1, or dim 0 for 1-D) and p (a softmax, some entries 0)."""
+    dim = 1 if len(shape) > 1 else 0
+    log_q = torch.log_softmax(torch.randn(shape, generator=g, dtype=torch.float64) * scale, dim)
+    p = torch.softmax(torch.randn(shape, generator=g, dtype=torch.float64) * scale, dim)
+    if zeros:
+        p = torch.where(torch.rand(shape, generator=g, dtype=torch.float64) < 0.3,
+                        torch.zeros_like(p), p)
+    return log_q.requires_grad_(), p
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides:UserWarning")  # F.kl_div's "mean"
+@pytest.mark.parametrize("reduction", KL_REDUCTIONS)
+@SETTINGS
+@given(shape=kl_shapes, seed=seeds, scale=st.sampled_from([0.1, 1.0, 5.0, 30.0]))
+def test_kl_div_matches_pytorch(reduction, shape, seed, scale):
+    g = _gen(seed)
+    log_q, p = _distributions(shape, g, scale)
+    p = p.clamp(min=1e-300).requires_grad_()  # > 0: the gradient w.r.t. p is finite
+    _assert_same(losses.kl_div, F.kl_div, log_q, p, reduction=reduction)  # grads w.r.t. both
+    log_p = torch.log(p.detach()).requires_grad_()
+    _assert_same(lambda a, b, **k: losses.kl_div(a, b, log_target=True, **k),
+                 lambda a, b, **k: F.kl_div(a, b, log_target=True, **k),
+                 log_q, log_p, reduction=reduction)
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides:UserWarning")
+@pytest.mark.parametrize("reduction", KL_REDUCTIONS)
+@SETTINGS
+@given(shape=kl_shapes, seed=seeds)
+def test_kl_div_with_zero_probabilities_matches_pytorch(reduction, shape, seed):
+    """0 log 0 = 0: a class the data never has costs nothing, whatever the model says."""
+    g = _gen(seed)
+    log_q, p = _distributions(shape, g, 3.0, zeros=True)
+    _assert_same(losses.kl_div, F.kl_div, log_q, p, reduction=reduction)  # grad w.r.t. log q
+
+
+@SETTINGS
+@given(seed=seeds, n=st.integers(1, 6), num_classes=st.integers(1, 8),
+       scale=st.sampled_from([0.1, 1.0, 5.0]))
+def test_cross_entropy_is_entropy_plus_kl(seed, n, num_classes, scale):
+    """-sum p log q = H(p) + KL(p || q) per row; batchmean is the mean of the rows' KL."""
+    g = _gen(seed)
+    log_q, p = _distributions((n, num_classes), g, scale)
+    log_q = log_q.detach()
+    kl_rows = losses.kl_div(log_q, p, reduction="none").sum(dim=1)  # (N,)
+    torch.testing.assert_close(losses.kl_div(log_q, p, reduction="batchmean"), kl_rows.mean(),
+                               **TOL)
+    assert (kl_rows >= -1e-15).all()
+    entropy = -(p * torch.log(p)).sum(dim=1)  # (N,)
+    cross = F.cross_entropy(log_q, p, reduction="none")  # PyTorch, probability targets
+    torch.testing.assert_close(cross, entropy + kl_rows, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(losses.kl_div(torch.log(p), p, reduction="sum"),
+                               torch.zeros((), dtype=torch.float64), rtol=0, atol=1e-12)
+
+
+def test_kl_div_bad_input_names_the_mistake():
+    log_q = torch.log_softmax(torch.randn(2, 3), dim=1)
+    p = torch.softmax(torch.randn(2, 3), dim=1)
+    with pytest.raises(ValueError, match="reduction='avg' is not allowed; choose one of 'mean', "
+                                         "'batchmean', 'sum', 'none'"):
+        losses.kl_div(log_q, p, reduction="avg")
+    with pytest.raises(ValueError, match=r"input contains 0\.\d+; input must hold "
+                                         r"log-probabilities, which are <= 0 \(pass log_softmax"):
+        losses.kl_div(p, p)  # probabilities where log-probabilities belong
+    with pytest.raises(ValueError, match=r"target contains -0.5; target must lie in \[0, 1\] "
+                                         r"\(probabilities; pass log_target=True"):
+        losses.kl_div(log_q, torch.tensor([[0.5, 1.0, -0.5], [0.2, 0.3, 0.5]]))
+    with pytest.raises(ValueError, match=r"target contains 0\.\d+; target must hold "
+                                         r"log-probabilities, which are <= 0 with log_target"):
+        losses.kl_div(log_q, p, log_target=True)
+    with pytest.raises(ValueError, match="input contains nan"):
+        losses.kl_div(torch.tensor([float("nan"), -1.0]), torch.tensor([0.5, 0.5]))
+    with pytest.raises(TypeError, match="log_target='yes' is not allowed; log_target must be "
+                                        "True or False"):
+        losses.kl_div(log_q, p, log_target="yes")
+    with pytest.raises(ValueError, match=r"target has shape \(3,\) but input has shape \(2, 3\)"):
+        losses.kl_div(log_q, p[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Focal loss against torchvision.ops.sigmoid_focal_loss
+# ---------------------------------------------------------------------------------------------
+
+FOCAL_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _torchvision_focal(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
+    from torchvision.ops import sigmoid_focal_loss
+    return sigmoid_focal_loss(inputs, targets, alpha=alpha, gamma=gamma, reduction=reduction)
+
+
+@pytest.mark.parametrize("reduction", FOCAL_REDUCTIONS)
+@SETTINGS
+@given(shape=shapes, seed=seeds, scale=st.sampled_from([0.1, 1.0, 5.0, 20.0]),
+       alpha=st.one_of(st.just(0.25), st.just(-1.0), st.just(0.0), st.just(1.0),
+                       st.floats(0.0, 1.0)),
+       gamma=st.one_of(st.sampled_from([0.0, 1.0, 2.0, 5.0]), st.floats(1.0, 6.0)),
+       soft=st.booleans())
+def test_sigmoid_focal_loss_matches_torchvision(reduction, shape, seed, scale, alpha, gamma,
+                                                soft):
+    g = _gen(seed)
+    logits = _randn(shape, g, scale)
+    targets = torch.rand(shape, generator=g, dtype=torch.float64)
+    targets = (targets if soft else targets.round()).requires_grad_()
+    # values and the gradients w.r.t. the logits and the targets, through torch.autograd
+    _assert_same(losses.sigmoid_focal_loss, _torchvision_focal, logits, targets, alpha=alpha,
+                 gamma=gamma, reduction=reduction, grad_tol=dict(rtol=1e-9, atol=1e-12))
+
+
+@SETTINGS
+@given(seed=seeds, gamma=st.floats(0.1, 1.0))
+def test_sigmoid_focal_loss_with_gamma_below_one_matches_torchvision(seed, gamma):
+    """(1 - p_t)^gamma has an infinite slope at 0 for gamma < 1: keep 1 - p_t away from 0."""
+    g = _gen(seed)
+    logits = _randn((20,), g, 3.0)
+    targets = torch.rand(20, generator=g, dtype=torch.float64).round()
+    _assert_same(losses.sigmoid_focal_loss, _torchvision_focal, logits, targets, alpha=0.25,
+                 gamma=gamma, reduction="sum", grad_tol=dict(rtol=1e-9, atol=1e-12))
+
+
+def test_focal_loss_is_bce_scaled_by_the_modulating_factor():
+    logits = torch.tensor([-4.0, -1.0, 0.0, 2.2, 6.0], dtype=torch.float64)
+    targets = torch.tensor([0.0, 1.0, 1.0, 1.0, 0.0], dtype=torch.float64)
+    bce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    # gamma = 0 and no alpha: plain binary cross-entropy
+    torch.testing.assert_close(losses.sigmoid_focal_loss(logits, targets, alpha=-1, gamma=0.0),
+                               bce, **TOL)
+    p_t = torch.where(targets == 1, torch.sigmoid(logits), torch.sigmoid(-logits))
+    focal = losses.sigmoid_focal_loss(logits, targets, alpha=-1, gamma=2.0)
+    torch.testing.assert_close(focal, (1 - p_t) ** 2 * bce, **TOL)
+    # an easy example, p_t = 0.9, keeps (1 - 0.9)^2 = 1% of its cross-entropy
+    easy = torch.tensor([math.log(9.0)], dtype=torch.float64)  # sigmoid(log 9) = 0.9
+    one = torch.ones(1, dtype=torch.float64)
+    ratio = (losses.sigmoid_focal_loss(easy, one, alpha=-1)
+             / F.binary_cross_entropy_with_logits(easy, one)).item()
+    assert ratio == pytest.approx(0.01, rel=1e-12)
+
+
+def test_focal_loss_is_finite_and_exact_for_huge_logits():
+    logits = torch.tensor([1e4, -1e4, 1e4, -1e4, 60.0], dtype=torch.float64, requires_grad=True)
+    targets = torch.tensor([1.0, 0.0, 0.0, 1.0, 0.0], dtype=torch.float64)
+    loss = losses.sigmoid_focal_loss(logits, targets, alpha=-1, gamma=2.0)
+    # right and sure: 0; wrong and sure: (1 - 0)^2 * 1e4; 60 for a negative: about 60
+    torch.testing.assert_close(loss.detach(),
+                               torch.tensor([0.0, 0.0, 1e4, 1e4, 60.0], dtype=torch.float64),
+                               **TOL)
+    (grad,) = torch.autograd.grad(loss.sum(), logits)
+    assert torch.isfinite(grad).all()
+    assert torch.isfinite(losses.sigmoid_focal_loss(logits.detach().float(),
+                                                    targets.float())).all()
+
+
+def test_focal_loss_bad_input():
+    x, t = torch.zeros(3), torch.tensor([0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"alpha=1.5 is not allowed; alpha must lie in \[0, 1\], "
+                                         "or be -1 for no class weighting"):
+        losses.sigmoid_focal_loss(x, t, alpha=1.5)
+    with pytest.raises(ValueError, match=r"alpha=-0.5 is not allowed"):
+        losses.sigmoid_focal_loss(x, t, alpha=-0.5)
+    with pytest.raises(ValueError, match=r"gamma=-1.0 is not allowed; gamma must be >= 0.0"):
+        losses.sigmoid_focal_loss(x, t, gamma=-1.0)
+    with pytest.raises(ValueError, match="reduction='batchmean' is not allowed; choose one of "
+                                         "'none', 'mean', 'sum'"):
+        losses.sigmoid_focal_loss(x, t, reduction="batchmean")
+    with pytest.raises(ValueError, match=r"targets contains 2.0; targets must lie in \[0, 1\]"):
+        losses.sigmoid_focal_loss(x, torch.tensor([0.0, 2.0, 1.0]))
+    with pytest.raises(ValueError, match=r"targets has shape \(3, 1\) but inputs has shape"):
+        losses.sigmoid_focal_loss(x, t.unsqueeze(1))
+    with pytest.raises(TypeError, match="inputs must be a floating-point tensor"):
+        losses.sigmoid_focal_loss(torch.zeros(3, dtype=torch.long), t)

@@ -1,68 +1,34 @@
-"""Loss functions from elementary tensor operations, matching `torch.nn.functional`.
+"""Classification losses: binary on probabilities or logits, margins, and multi-class.
 
-Regression: `mse`, `mae`, `msle`, `mape`, `huber`, `smooth_l1`.
-Classification: `binary_cross_entropy` (on probabilities), `binary_cross_entropy_with_logits`,
-`nll_loss`, `cross_entropy` (with label smoothing), `hinge`, `multiclass_hinge`, `exponential`.
-
-Every function takes `reduction="mean"` (`"mean"`, `"sum"` or `"none"`, as in PyTorch) and
-checks its input instead of broadcasting silently: elementwise losses need `pred` and `target`
-of exactly the same shape, so an `(N,)` prediction against an `(N, 1)` target (which PyTorch
-broadcasts to `(N, N)` with only a warning) raises `ValueError`. Class indices must lie in
-`[0, C)` (there is no `ignore_index`), {-1, +1} labels must be exactly -1 or +1 and
-probabilities must lie in [0, 1].
-
-Cross-entropy and BCE-with-logits are computed so that no intermediate overflows: every `exp`
-sees a non-positive argument, so logits of any finite size give finite, exact losses.
+Binary: `binary_cross_entropy` (probabilities), `binary_cross_entropy_with_logits` (with
+`pos_weight`), `hinge`, `exponential`. Multi-class, for inputs (C,), (N, C) or (N, C, d1, ...)
+and class-index targets: `nll_loss` and `cross_entropy` (both with class `weight`;
+`cross_entropy` with label smoothing too), `multiclass_hinge`. Each equals its
+`torch.nn.functional` namesake where PyTorch has one.
 """
 
 from __future__ import annotations
 
 import torch
 
-from ._checks import check_choice, check_float, check_tensor
+from .._checks import check_float, check_tensor
+from ._common import (
+    _check_pair,
+    _check_reduction,
+    _check_unit_interval,
+    _first_bad,
+    _positive_part,
+    _reduce,
+    _softplus,
+)
 
-REDUCTIONS: tuple[str, ...] = ("mean", "sum", "none")
 # PyTorch's binary_cross_entropy clamps each log at -100, so a wrong certain answer costs 100
 LOG_CLAMP = -100.0
 
 
 # ---------------------------------------------------------------------------------------------
-# Checks and the reduction
+# Checks
 # ---------------------------------------------------------------------------------------------
-
-
-def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
-    """Apply a reduction already checked by `_check_reduction`."""
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
-
-
-def _check_reduction(reduction) -> str:
-    return check_choice("reduction", reduction, REDUCTIONS)
-
-
-def _check_pair(pred_name: str, pred, target) -> tuple[torch.Tensor, torch.Tensor]:
-    """Floating `pred` and a `target` of exactly its shape (cast to pred's dtype)."""
-    pred = check_tensor(pred_name, pred, floating=True)
-    target = check_tensor("target", target)
-    if target.shape != pred.shape:
-        raise ValueError(
-            f"target has shape {tuple(target.shape)} but {pred_name} has shape "
-            f"{tuple(pred.shape)}; they must be equal (no broadcasting: reshape one of them)")
-    if target.dtype != pred.dtype:
-        target = target.to(pred.dtype)
-    return pred, target
-
-
-def _first_bad(values: torch.Tensor, bad: torch.Tensor):
-    """The first offending entry, as a Python number with the digits its dtype holds."""
-    value = values.detach()[bad].flatten()[0].item()
-    if values.is_floating_point() and values.dtype != torch.float64:
-        value = float(f"{value:.7g}")  # float32's -0.1 shows as -0.1, not -0.10000000149
-    return value
 
 
 def _check_sign_labels(target: torch.Tensor) -> None:
@@ -70,13 +36,6 @@ def _check_sign_labels(target: torch.Tensor) -> None:
     if bad.any():
         raise ValueError(f"target contains {_first_bad(target, bad)!r}; "
                          f"targets must be -1 or +1")
-
-
-def _check_unit_interval(name: str, values: torch.Tensor) -> None:
-    bad = ~((values >= 0) & (values <= 1))  # NaN fails both comparisons, so it is bad too
-    if bad.any():
-        raise ValueError(f"{name} contains {_first_bad(values, bad)!r}; "
-                         f"{name} must lie in [0, 1]")
 
 
 def _check_class_input(name: str, x, target) -> tuple[torch.Tensor, torch.Tensor]:
@@ -101,9 +60,14 @@ def _check_class_input(name: str, x, target) -> tuple[torch.Tensor, torch.Tensor
     return x, target.long()
 
 
-def _positive_part(z: torch.Tensor) -> torch.Tensor:
-    """max(0, z) with gradient 0 at z = 0, as ReLU and PyTorch's margin losses have."""
-    return torch.where(z > 0, z, torch.zeros_like(z))
+def _check_weights(name: str, weights, x: torch.Tensor, shape_text: str) -> torch.Tensor:
+    """Non-negative, finite floating-point weights, cast to x's dtype."""
+    weights = check_tensor(name, weights, floating=True)
+    bad = ~((weights >= 0) & torch.isfinite(weights))
+    if bad.any():
+        raise ValueError(f"{name} contains {_first_bad(weights, bad)!r}; {shape_text} weights "
+                         "must be finite and >= 0")
+    return weights.to(x.dtype)
 
 
 def _pick(x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -111,95 +75,6 @@ def _pick(x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     if x.dim() == 1:
         return x[target]  # () from (C,)
     return x.gather(1, target.unsqueeze(1)).squeeze(1)  # (N, 1, d...) -> (N, d...)
-
-
-# ---------------------------------------------------------------------------------------------
-# Regression losses: pred and target of the same shape, loss per element
-# ---------------------------------------------------------------------------------------------
-
-
-def mse(pred: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """Mean squared error (F.mse_loss): l = (pred - target)^2, gradient 2 (pred - target)."""
-    pred, target = _check_pair("pred", pred, target)
-    reduction = _check_reduction(reduction)
-    # l_i = (x_i - y_i)^2
-    return _reduce((pred - target) ** 2, reduction)
-
-
-def mae(pred: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """Mean absolute error (F.l1_loss): l = |pred - target|, gradient sign(pred - target)."""
-    pred, target = _check_pair("pred", pred, target)
-    reduction = _check_reduction(reduction)
-    # l_i = |x_i - y_i|
-    return _reduce((pred - target).abs(), reduction)
-
-
-def msle(pred: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """Mean squared log error: l = (log(1 + pred) - log(1 + target))^2.
-
-    An error in ratio, not in difference: predicting 2 for 1 costs as much as 200 for 100.
-    Both tensors must be > -1 so that the logs are defined (PyTorch has no such loss).
-    """
-    pred, target = _check_pair("pred", pred, target)
-    reduction = _check_reduction(reduction)
-    for name, values in (("pred", pred), ("target", target)):
-        bad = ~(values > -1)
-        if bad.any():
-            raise ValueError(f"{name} contains {_first_bad(values, bad)!r}; msle needs "
-                             f"{name} > -1 so that log(1 + {name}) is defined")
-    # l_i = (log(1 + x_i) - log(1 + y_i))^2; log1p keeps the digits of small values
-    return _reduce((torch.log1p(pred) - torch.log1p(target)) ** 2, reduction)
-
-
-def mape(pred: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """Mean absolute percentage error, as a fraction (0.1 is 10 %): l = |pred - target| / |target|.
-
-    Undefined for a zero target, which raises ValueError (PyTorch has no such loss).
-    """
-    pred, target = _check_pair("pred", pred, target)
-    reduction = _check_reduction(reduction)
-    bad = target == 0
-    if bad.any():
-        raise ValueError("target contains 0.0; mape divides by |target|, so every target "
-                         "must be non-zero")
-    # l_i = |x_i - y_i| / |y_i|
-    return _reduce((pred - target).abs() / target.abs(), reduction)
-
-
-def huber(pred: torch.Tensor, target: torch.Tensor, delta: float = 1.0,
-          reduction: str = "mean") -> torch.Tensor:
-    """Huber loss (F.huber_loss): quadratic for |error| < delta, linear beyond.
-
-    l = 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), with d = pred - target; its
-    gradient is d clipped to [-delta, delta] (Huber, 1964).
-    """
-    pred, target = _check_pair("pred", pred, target)
-    delta = check_float("delta", delta, minimum=0.0, strict_min=True)
-    reduction = _check_reduction(reduction)
-    d = pred - target
-    a = d.abs()
-    # l_i = 0.5 d_i^2 (|d_i| < delta),  delta (|d_i| - delta / 2) (otherwise)
-    loss = torch.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
-    return _reduce(loss, reduction)
-
-
-def smooth_l1(pred: torch.Tensor, target: torch.Tensor, beta: float = 1.0,
-              reduction: str = "mean") -> torch.Tensor:
-    """Smooth L1 loss (F.smooth_l1_loss): huber(delta=beta) / beta, and mae when beta = 0.
-
-    l = 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta; its gradient is d / beta clipped to
-    [-1, 1], so its slope far from the target is 1 whatever beta is (Girshick, Fast R-CNN, 2015).
-    """
-    pred, target = _check_pair("pred", pred, target)
-    beta = check_float("beta", beta, minimum=0.0)
-    reduction = _check_reduction(reduction)
-    d = pred - target
-    a = d.abs()
-    if beta == 0.0:
-        return _reduce(a, reduction)
-    # l_i = 0.5 d_i^2 / beta (|d_i| < beta),  |d_i| - beta / 2 (otherwise)
-    loss = torch.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
-    return _reduce(loss, reduction)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,8 +116,23 @@ def binary_cross_entropy(probs: torch.Tensor, target: torch.Tensor,
     return _reduce(loss, reduction)
 
 
+def _check_pos_weight(pos_weight, logits: torch.Tensor) -> torch.Tensor:
+    pos_weight = _check_weights("pos_weight", pos_weight, logits, "positive-class")
+    try:
+        shape = torch.broadcast_shapes(pos_weight.shape, logits.shape)
+    except RuntimeError:
+        shape = None
+    if shape != logits.shape:
+        raise ValueError(
+            f"pos_weight has shape {tuple(pos_weight.shape)}, which does not broadcast to "
+            f"logits of shape {tuple(logits.shape)}; give one weight, or one per class along "
+            "the last dimension")
+    return pos_weight
+
+
 def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor,
-                                     reduction: str = "mean") -> torch.Tensor:
+                                     reduction: str = "mean",
+                                     pos_weight: torch.Tensor | None = None) -> torch.Tensor:
     """Binary cross-entropy on logits (F.binary_cross_entropy_with_logits), stable for any logit.
 
     l = -(y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))) = max(x, 0) - x y + log(1 + e^{-|x|});
@@ -250,11 +140,21 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, target: torch.Tensor,
     loss log(1 + exp(-s x)) (F.soft_margin_loss). Every exp sees -|x| <= 0, and for hard labels
     no term cancels: a correct, confident prediction gets its tiny loss to full precision
     (PyTorch's (1 - y) x - log sigmoid(x) loses those digits when y = 0 and x << 0).
+
+    `pos_weight` (w, broadcast against the logits: one number, or one per class along the last
+    dimension) multiplies the positive term: l = -(w y log sigmoid(x) + (1 - y) log(1 -
+    sigmoid(x))). w = (negatives / positives) makes the two classes weigh the same in total.
     """
     logits, target = _check_pair("logits", logits, target)
     reduction = _check_reduction(reduction)
     _check_unit_interval("target", target)
     x = logits
+    if pos_weight is not None:
+        w = _check_pos_weight(pos_weight, logits)
+        # -log sigmoid(x) = softplus(-x), -log(1 - sigmoid(x)) = softplus(x): two terms >= 0
+        # l_i = w y_i softplus(-x_i) + (1 - y_i) softplus(x_i)
+        loss = w * target * _softplus(-x) + (1 - target) * _softplus(x)
+        return _reduce(loss, reduction)
     nonneg = x >= 0
     # max(x, 0) and -|x| written with where (not relu/abs) so their gradients at x = 0 are
     # those of the x >= 0 branch: 1 and -1, giving sigmoid(0) - y = 0.5 - y there
@@ -292,18 +192,45 @@ def exponential(scores: torch.Tensor, target: torch.Tensor,
 # ---------------------------------------------------------------------------------------------
 
 
-def nll_loss(log_probs: torch.Tensor, target: torch.Tensor,
-             reduction: str = "mean") -> torch.Tensor:
-    """Negative log-likelihood (F.nll_loss without weights): l_n = -log_probs[n, target[n]].
+def _check_class_weight(weight, x: torch.Tensor) -> torch.Tensor | None:
+    if weight is None:
+        return None
+    num_classes = x.shape[0 if x.dim() == 1 else 1]
+    weight = _check_weights("weight", weight, x, "class")
+    if weight.shape != (num_classes,):
+        raise ValueError(f"weight has shape {tuple(weight.shape)}; it must be ({num_classes},), "
+                         f"one weight per class")
+    return weight
+
+
+def _weighted_reduce(loss: torch.Tensor, sample_weight: torch.Tensor | None,
+                     reduction: str) -> torch.Tensor:
+    """Like `_reduce`, but "mean" with class weights divides by the sum of the samples'
+    weights sum_n w_{y_n}, not by N (PyTorch's weighted mean)."""
+    if reduction == "mean" and sample_weight is not None:
+        return loss.sum() / sample_weight.sum()
+    return _reduce(loss, reduction)
+
+
+def nll_loss(log_probs: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
+             weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Negative log-likelihood (F.nll_loss): l_n = -w_{y_n} log_probs[n, target[n]].
 
     `log_probs` is (N, C) (or (C,), or (N, C, d1, ...)), usually a log-softmax; `target` holds
-    class indices in [0, C) of shape (N,) (or (), or (N, d1, ...)). Output: a scalar, or the
-    target's shape for reduction="none".
+    class indices in [0, C) of shape (N,) (or (), or (N, d1, ...)). `weight`, one number >= 0
+    per class (all 1 when None), scales each sample's loss by its class's weight; the "mean"
+    is then sum_n l_n / sum_n w_{y_n}, a weighted average. Output: a scalar, or the target's
+    shape for reduction="none".
     """
     log_probs, target = _check_class_input("log_probs", log_probs, target)
+    weight = _check_class_weight(weight, log_probs)
     reduction = _check_reduction(reduction)
-    # l_n = -log p_{n, y_n}
-    return _reduce(-_pick(log_probs, target), reduction)
+    # l_n = -w_{y_n} log p_{n, y_n}
+    loss = -_pick(log_probs, target)
+    sample_weight = None if weight is None else weight[target]  # shape of target
+    if sample_weight is not None:
+        loss = sample_weight * loss
+    return _weighted_reduce(loss, sample_weight, reduction)
 
 
 def _log_softmax(logits: torch.Tensor, dim: int) -> torch.Tensor:
@@ -316,26 +243,39 @@ def _log_softmax(logits: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor, label_smoothing: float = 0.0,
-                  reduction: str = "mean") -> torch.Tensor:
+                  reduction: str = "mean", weight: torch.Tensor | None = None) -> torch.Tensor:
     """Cross-entropy on logits (F.cross_entropy with class-index targets): log-softmax + NLL.
 
     With label smoothing eps the target distribution is (1 - eps) one_hot(y) + eps / C, so
     l_n = (1 - eps) (-log p_{n, y_n}) + eps / C sum_c (-log p_{n, c}) (Szegedy et al., 2016).
     The gradient with respect to the logits is p - target distribution. Shapes as `nll_loss`.
+
+    Class `weight` w (one number >= 0 per class), as PyTorch: l_n = (1 - eps) w_{y_n}
+    (-log p_{n, y_n}) + eps / C sum_c w_c (-log p_{n, c}), and "mean" divides the sum by
+    sum_n w_{y_n}. Weights larger for a rare class make its mistakes cost more.
     """
     logits, target = _check_class_input("logits", logits, target)
     label_smoothing = check_float("label_smoothing", label_smoothing, minimum=0.0, maximum=1.0)
     reduction = _check_reduction(reduction)
+    weight = _check_class_weight(weight, logits)
     class_dim = 0 if logits.dim() == 1 else 1
     log_p = _log_softmax(logits, class_dim)  # same shape as logits
     nll = -_pick(log_p, target)  # shape of target
+    sample_weight = None
+    if weight is not None:
+        sample_weight = weight[target]  # w_{y_n}, shape of target
+        nll = sample_weight * nll
     if label_smoothing == 0.0:
-        return _reduce(nll, reduction)
+        return _weighted_reduce(nll, sample_weight, reduction)
     num_classes = logits.shape[class_dim]
-    uniform = -log_p.sum(dim=class_dim) / num_classes  # mean over classes of -log p_c
-    # l_n = (1 - eps) nll_n + eps * mean_c(-log p_{n, c})
+    if weight is not None:
+        shape = [1] * logits.dim()
+        shape[class_dim] = num_classes
+        log_p = log_p * weight.reshape(shape)  # w_c log p_{n, c}
+    uniform = -log_p.sum(dim=class_dim) / num_classes  # mean over classes of -w_c log p_{n, c}
+    # l_n = (1 - eps) nll_n + eps * mean_c(-w_c log p_{n, c})
     loss = (1 - label_smoothing) * nll + label_smoothing * uniform
-    return _reduce(loss, reduction)
+    return _weighted_reduce(loss, sample_weight, reduction)
 
 
 def multiclass_hinge(scores: torch.Tensor, target: torch.Tensor, margin: float = 1.0,
