@@ -303,3 +303,125 @@ def test_repr_and_call():
     assert repr(A.get("relu")) == "Activation('relu')"
     x = torch.randn(5)
     assert torch.equal(act(x), act.forward(x))
+
+
+# --- PReLU, GLU and SwiGLU: against F.prelu, F.glu, a silu-gated glu, and autograd ------------
+
+GATED = {"glu": (A.glu, A.glu_backward, lambda x, dim: F.glu(x, dim=dim)),
+         # PyTorch has no swiglu op: the oracle is the definition in PyTorch's own ops
+         "swiglu": (A.swiglu, A.swiglu_backward,
+                    lambda x, dim: x.chunk(2, dim)[0] * F.silu(x.chunk(2, dim)[1]))}
+
+
+def test_the_gated_functions_are_public():
+    assert {"prelu", "prelu_backward", "glu", "glu_backward", "swiglu",
+            "swiglu_backward"} <= set(A.__all__)
+    assert not {"prelu", "glu", "swiglu"} & set(A.ACTIVATIONS)  # not elementwise: not in SPECS
+
+
+prelu_cases = st.sampled_from([((), ()), ((5,), (1,)), ((5,), ()), ((4, 3), (3,)),
+                               ((4, 3), (1,)), ((2, 3, 5), (3,)), ((2, 4, 3, 3), (4,)),
+                               ((2, 4, 3, 3), ())])
+
+
+@settings(max_examples=80)
+@given(case=prelu_cases, seed=st.integers(0, 2**31 - 1), kinks=st.booleans())
+def test_prelu_and_its_backward_match_pytorch(case, seed, kinks):
+    x_shape, w_shape = case
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(x_shape, generator=gen, dtype=torch.float64) * 5
+    if kinks:  # exact zeros, where PyTorch takes the slope a
+        x = torch.where(torch.rand(x_shape, generator=gen) < 0.3, torch.zeros_like(x), x)
+    weight = torch.randn(w_shape, generator=gen, dtype=torch.float64)
+    grad_out = torch.randn(x_shape, generator=gen, dtype=torch.float64)
+    torch.testing.assert_close(A.prelu(x, weight), F.prelu(x, weight), rtol=0, atol=0)
+    xs, ws = x.clone().requires_grad_(), weight.clone().requires_grad_()
+    F.prelu(xs, ws).backward(grad_out)
+    grad_x, grad_w = A.prelu_backward(x, weight, grad_out)
+    torch.testing.assert_close(grad_x, xs.grad, **TIGHT)
+    torch.testing.assert_close(grad_w, ws.grad, **TIGHT)
+    assert grad_w.shape == weight.shape
+    # autograd through our forward gives the same numbers too
+    xo, wo = x.clone().requires_grad_(), weight.clone().requires_grad_()
+    A.prelu(xo, wo).backward(grad_out)
+    torch.testing.assert_close(xo.grad, xs.grad, **TIGHT)
+    torch.testing.assert_close(wo.grad, ws.grad, **TIGHT)
+
+
+def test_prelu_with_one_slope_is_leaky_relu_and_nn_prelu_starts_at_a_quarter():
+    x = torch.linspace(-5, 5, 101, dtype=torch.float64)
+    for slope in (0.0, 0.25, -0.5, 1.0):
+        torch.testing.assert_close(A.prelu(x, torch.tensor([slope], dtype=torch.float64)),
+                                   A.leaky_relu(x, slope), rtol=0, atol=0)
+    layer = torch.nn.PReLU(num_parameters=3)
+    assert torch.equal(layer.weight.detach(), torch.full((3,), 0.25))
+    images = torch.randn(2, 3, 4, 4)
+    torch.testing.assert_close(A.prelu(images, layer.weight), layer(images), rtol=0, atol=0)
+
+
+gated_shapes = st.sampled_from([((4,), 0), ((4,), -1), ((3, 6), -1), ((3, 6), 1), ((6, 3), 0),
+                                ((2, 4, 6), -1), ((2, 4, 6), 1), ((2, 2, 2), 0)])
+
+
+@pytest.mark.parametrize("name", sorted(GATED))
+@settings(max_examples=60)
+@given(case=gated_shapes, seed=st.integers(0, 2**31 - 1),
+       scale=st.sampled_from([0.1, 1.0, 10.0, 50.0]))
+def test_gated_units_and_backwards_match_pytorch_and_autograd(name, case, seed, scale):
+    forward, backward, oracle = GATED[name]
+    shape, dim = case
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(shape, generator=gen, dtype=torch.float64) * scale
+    expected = oracle(x, dim)
+    out = forward(x, dim=dim)
+    assert out.shape == expected.shape
+    halved = list(shape)
+    halved[dim] //= 2
+    assert list(out.shape) == halved
+    torch.testing.assert_close(out, expected, **TIGHT)
+    grad_out = torch.randn(out.shape, generator=gen, dtype=torch.float64)
+    xs = x.clone().requires_grad_()
+    oracle(xs, dim).backward(grad_out)
+    torch.testing.assert_close(backward(x, grad_out, dim=dim), xs.grad, **TIGHT)
+    xo = x.clone().requires_grad_()
+    forward(xo, dim=dim).backward(grad_out)  # autograd through our forward
+    torch.testing.assert_close(xo.grad, xs.grad, **TIGHT)
+
+
+def test_glu_halves_are_value_then_gate():
+    x = torch.tensor([2.0, -3.0, 0.0, 100.0], dtype=torch.float64)  # a = (2, -3), b = (0, 100)
+    torch.testing.assert_close(A.glu(x), torch.tensor([1.0, -3.0], dtype=torch.float64))
+    torch.testing.assert_close(A.swiglu(x), torch.tensor([0.0, -300.0], dtype=torch.float64))
+    big = torch.tensor([1.0, 1.0, -1e4, 1e4])  # float32: gates shut and open, no overflow
+    assert A.glu(big).tolist() == [0.0, 1.0] and A.swiglu(big).tolist() == [-0.0, 1e4]
+
+
+def test_gated_bad_input():
+    with pytest.raises(ValueError, match=r"x has size 5 along dim=1; glu splits it into two "
+                                         "halves, so it must be even"):
+        A.glu(torch.zeros(2, 5))
+    with pytest.raises(ValueError, match=r"x has size 3 along dim=0; swiglu splits"):
+        A.swiglu(torch.zeros(3), dim=0)
+    with pytest.raises(ValueError, match=r"dim=2 is not allowed; x has 2 dimension\(s\), so dim "
+                                         r"must lie in \[-2, 1\]"):
+        A.glu(torch.zeros(2, 4), dim=2)
+    with pytest.raises(ValueError, match=r"x has shape \(\); glu needs a dimension to split"):
+        A.glu(torch.tensor(1.0))
+    with pytest.raises(TypeError, match="dim=1.0 is not allowed; dim must be an integer"):
+        A.glu(torch.zeros(2, 4), dim=1.0)
+    with pytest.raises(ValueError, match=r"grad_output has shape \(2, 4\); it must have the "
+                                         r"output's shape \(2, 2\)"):
+        A.glu_backward(torch.zeros(2, 4), torch.zeros(2, 4))
+    with pytest.raises(TypeError, match="x must be a floating-point tensor"):
+        A.swiglu(torch.zeros(4, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"weight has 3 entries, but x of shape \(2, 4, 5\) has "
+                                         r"4 channel\(s\) along dim 1; weight must have 1 or 4"):
+        A.prelu(torch.zeros(2, 4, 5), torch.zeros(3))
+    with pytest.raises(ValueError, match=r"weight has 4 entries, but x of shape \(4,\) has 1 "):
+        A.prelu(torch.zeros(4), torch.zeros(4))  # 1-D input: no channel dimension, as PyTorch
+    with pytest.raises(ValueError, match=r"weight has shape \(1, 4\); it must have shape \(\) "):
+        A.prelu(torch.zeros(2, 4), torch.zeros(1, 4))
+    with pytest.raises(TypeError, match="weight must be a torch.Tensor, got float"):
+        A.prelu(torch.zeros(2, 4), 0.25)
+    with pytest.raises(ValueError, match=r"grad_output has shape \(3,\)"):
+        A.prelu_backward(torch.zeros(2, 4), torch.zeros(4), torch.zeros(3))

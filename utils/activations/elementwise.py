@@ -1,4 +1,4 @@
-"""Activation functions from elementary tensor operations, with their analytic derivatives.
+"""Elementwise activation functions from elementary tensor operations, with their derivatives.
 
 Each module-level function takes a floating-point tensor and returns one of the same shape,
 matching the `torch.nn.functional` function of the same name and its argument names and
@@ -9,8 +9,10 @@ keeps autograd through `torch.where` free of `0 * inf = nan`.
 Everything about one activation stands in one block below: its forward, its derivative, and a
 `Spec` registered right after them with its defaults, its PyTorch equivalents (function and
 module) and a few parameter settings worth checking besides the defaults. `SPECS` holds the
-specs by name (in `ACTIVATIONS` order); the tests and the lessons read it, so adding an
-activation is one new block here.
+specs by name (in `ACTIVATIONS` order); the tests, the lessons and the website's activation
+explorer read it, so adding an elementwise activation is one new block here. (Activations
+with a learned tensor parameter or a gate, which are not elementwise functions of x with
+number parameters, live in `gated.py`.)
 
 `get(name, **params)` returns an `Activation` whose `derivative(x)` is the elementwise
 derivative, with PyTorch's choice at kinks (the value autograd gives there): ReLU'(0) = 0,
@@ -28,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_choice, check_float, check_tensor
+from .._checks import check_choice, check_float, check_tensor
 
 # Klambauer et al. (2017), "Self-Normalizing Neural Networks", eq. 14 (PyTorch's constants)
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -270,29 +272,6 @@ _register(Spec("mish", mish, _d_mish, F.mish, nn.Mish))
 
 SPECS: Mapping[str, Spec] = MappingProxyType(_SPECS)  # read-only: register above, not later
 ACTIVATIONS: tuple[str, ...] = tuple(_SPECS)
-
-
-# ---------------------------------------------------------------------------------------------
-# Softmax (not elementwise: it normalises along a dimension)
-# ---------------------------------------------------------------------------------------------
-
-
-def softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """Softmax along `dim`: e^{x_i} / sum_j e^{x_j}, computed as e^{x_i - m} / sum_j e^{x_j - m}.
-
-    Subtracting m = max_j x_j changes nothing (shift invariance) and keeps every exponent <= 0.
-    """
-    x = _check_x(x)
-    shifted = x - x.amax(dim=dim, keepdim=True)  # same shape as x; max along dim is 0
-    e = torch.exp(shifted)
-    return e / e.sum(dim=dim, keepdim=True)
-
-
-def log_softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """log(softmax(x)) along `dim`, as (x_i - m) - log(sum_j e^{x_j - m}), with m = max_j x_j."""
-    x = _check_x(x)
-    shifted = x - x.amax(dim=dim, keepdim=True)
-    return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
 
 
 # ---------------------------------------------------------------------------------------------
