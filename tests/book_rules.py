@@ -86,19 +86,48 @@ def setup_cell(nb: dict) -> str:
     return code[0] if code else ""
 
 
+# The first code cell of every notebook, byte for byte; {repo_url} is repository.url of
+# _config.yml. It installs utils on Colab (never torch), renders SVG, seeds and picks the device;
+# the lesson's own imports go in the next code cell.
+SETUP_CELL = """\
+# Set-up (the same first lines in every lesson). On Colab this installs the
+# book's small `utils` package without touching Colab's PyTorch; everywhere
+# else it installs nothing.
+import sys
+
+# the repository's URL, as repository.url in _config.yml
+REPO_URL = "{repo_url}"
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "--no-deps", f"git+{{REPO_URL}}.git"], check=True)
+
+import utils
+from utils.plot import use_svg
+
+use_svg()
+utils.set_seed(0)
+device = utils.get_device()
+print(utils.describe_device(device))"""
+
+
+def setup_cell_source(repo_url: str) -> str:
+    """SETUP_CELL for this repository."""
+    return SETUP_CELL.format(repo_url=repo_url)
+
+
 def setup_problems(path: Path, repo_url: str) -> list[str]:
-    """First code cell: installs utils on Colab from the configured URL, seeds, picks a device."""
-    cell = setup_cell(load_notebook(path))
-    name = path.name
-    problems = []
-    if f'REPO_URL = "{repo_url}"' not in cell:
-        problems.append(f"{name}: set-up cell must set REPO_URL = \"{repo_url}\" (_config.yml)")
-    if '"google.colab" in sys.modules' not in cell:
-        problems.append(f"{name}: set-up cell has no Colab block")
-    for call in ("set_seed(", "get_device()", "describe_device("):
-        if call not in cell:
-            problems.append(f"{name}: set-up cell does not call {call.rstrip('(')}")
-    return problems
+    """The first code cell is SETUP_CELL (with this repository's URL), byte for byte."""
+    cell, expected = setup_cell(load_notebook(path)), setup_cell_source(repo_url)
+    if cell == expected:
+        return []
+    got, want = cell.split("\n"), expected.split("\n")
+    line = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w), min(len(got), len(want)))
+    found = got[line] if line < len(got) else "(the cell ends)"
+    wanted = want[line] if line < len(want) else "(the end of the cell)"
+    return [f"{path.name}: the first code cell is not SETUP_CELL (tests/book_rules.py): line "
+            f"{line + 1} is {found!r}, expected {wanted!r}"]
 
 
 def skeleton_problems(path: Path) -> list[str]:

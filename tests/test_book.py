@@ -17,6 +17,7 @@ from book_rules import (
     pages,
     repository_url,
     setup_cell,
+    setup_cell_source,
     setup_problems,
     skeleton_problems,
     solution_place_problems,
@@ -151,10 +152,30 @@ def test_bad_fixture_stored_outputs_are_reported():
 
 
 def test_bad_fixture_set_up_cell_problems_are_reported():
-    problems = setup_problems(BAD_NB, URL)
-    assert any("REPO_URL" in p for p in problems)
-    assert any("set_seed" in p for p in problems)
-    assert any("describe_device" in p for p in problems)
+    assert setup_problems(BAD_NB, URL) == [
+        "bad.ipynb: the first code cell is not SETUP_CELL (tests/book_rules.py): line 1 is "
+        "'import sys', expected '# Set-up (the same first lines in every lesson). On Colab "
+        "this installs the'"]
+
+
+def test_bad_fixture_old_set_up_cell_is_not_setup_cell():
+    """The book's old first cell had every piece the old substring rule looked for."""
+    old = BAD / "chapters" / "01_bad" / "old_setup.ipynb"
+    cell = setup_cell(load_notebook(old))
+    assert f'REPO_URL = "{URL}"' in cell and "describe_device(" in cell  # the old rule passed
+    assert setup_problems(old, URL) == [
+        "old_setup.ipynb: the first code cell is not SETUP_CELL (tests/book_rules.py): line 1 "
+        "is \"# Set-up (the same first lines in every lesson). On Colab this installs the "
+        "book's small\", expected '# Set-up (the same first lines in every lesson). On Colab "
+        "this installs the'"]
+
+
+def test_setup_cell_fits_the_code_box_and_imports_only_what_every_lesson_uses():
+    cell = setup_cell_source(URL)
+    assert max(len(line) for line in cell.splitlines()) <= 80
+    assert f'REPO_URL = "{URL}"' in cell.splitlines()  # its own line, no trailing comment
+    assert [line for line in cell.splitlines() if line.startswith(("import ", "from "))] == [
+        "import sys", "import utils", "from utils.plot import use_svg"]
 
 
 def test_bad_fixture_skeleton_problems_are_reported():

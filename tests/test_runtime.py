@@ -169,3 +169,17 @@ def test_num_threads_checks_its_argument_at_the_call():
         runtime.num_threads(0)  # no `with`: the error comes at the call
     with pytest.raises(TypeError, match="n=1.0 is not allowed"):
         runtime.num_threads(1.0)
+
+
+def test_num_threads_as_a_decorator_sets_the_count_for_each_call():
+    before = torch.get_num_threads()
+    other = 1 if before > 1 else 2
+    seen = []
+
+    @runtime.num_threads(other)
+    def work():
+        seen.append(torch.get_num_threads())
+
+    work()
+    work()  # a second call works too: the context is made anew for each call
+    assert seen == [other, other] and torch.get_num_threads() == before

@@ -98,7 +98,8 @@ def median_time(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1,
 def num_threads(n: int) -> contextlib.AbstractContextManager[None]:
     """`with num_threads(1): ...` runs the block with `n` intra-op threads for torch.
 
-    The previous count comes back when the block ends, also when it raises. Use it around the
+    The previous count comes back when the block ends, also when it raises. As a decorator,
+    `@num_threads(1)` above a `def` runs every call of that function so. Use it around the
     code that needs it (a timing of tiny operations, where threads only add overhead) instead
     of a global `torch.set_num_threads`, which a reader would copy into their own programs.
     """
