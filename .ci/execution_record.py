@@ -65,7 +65,11 @@ def fingerprint(root: Path = ROOT) -> dict:
     for path in input_files(root):
         files.update(path.relative_to(root).as_posix().encode() + b"\0")
         files.update(path.read_bytes() + b"\0")
-    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    # Only the environment's own folders: `python -m pytest` also puts the working directory
+    # on sys.path, where the editable install leaves dlbook_utils.egg-info.
+    folders = [p for p in sys.path if p and Path(p).resolve().is_relative_to(Path(sys.prefix))]
+    dists = sorted({f"{d.metadata['Name']}=={d.version}"
+                    for d in metadata.distributions(path=folders)})
     return {"python": sys.executable, "version": sys.version,
             "distributions": hashlib.sha256("\n".join(dists).encode()).hexdigest(),
             "files": files.hexdigest()}

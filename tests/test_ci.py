@@ -129,3 +129,14 @@ def test_benchmark_polls_in_slices_so_a_stranded_reply_is_read():
         pass
     else:
         raise AssertionError("the deadline passed without queue.Empty")
+
+
+def test_fingerprint_ignores_metadata_outside_the_environment(tmp_path, monkeypatch):
+    """`python -m pytest` puts the working directory on sys.path, and with it the editable
+    install's dlbook_utils.egg-info: the test command must see the build's environment."""
+    before = record.fingerprint()["distributions"]
+    egg = tmp_path / "dlbook_utils.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: dlbook-utils\nVersion: 9.9\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert record.fingerprint()["distributions"] == before
