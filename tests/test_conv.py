@@ -519,6 +519,19 @@ def test_checkerboard_score_is_the_periodic_share_of_the_fourier_energy(c, h, w,
                                **TOL)
 
 
+def test_checkerboard_score_of_pytorchs_transposed_convolutions():
+    """A constant image through F.conv_transpose2d with an all-ones kernel: k=3, s=2 overlaps
+    unevenly (a pure period-2 pattern, score 1), k=4, s=2 evenly (score 0)."""
+    ones = torch.ones(1, 1, 8, 8, dtype=torch.float64)
+    k3 = F.conv_transpose2d(ones, torch.ones(1, 1, 3, 3, dtype=torch.float64), stride=2,
+                            padding=1, output_padding=1)[0, 0, 2:-2, 2:-2]  # (12, 12)
+    k4 = F.conv_transpose2d(ones, torch.ones(1, 1, 4, 4, dtype=torch.float64), stride=2,
+                            padding=1)[0, 0, 2:-2, 2:-2]
+    torch.testing.assert_close(conv.checkerboard_score(k3), torch.tensor(1.0,
+                                                                         dtype=torch.float64))
+    assert conv.checkerboard_score(k4) == 0
+
+
 def test_checkerboard_score_worked_examples():
     pattern = torch.tensor([[4.0, 2.0], [2.0, 1.0]], dtype=torch.float64)  # k=3, s=2 overlaps
     assert conv.checkerboard_score(pattern.repeat(5, 6)) == 1  # a pure period-2 pattern

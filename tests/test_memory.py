@@ -22,6 +22,16 @@ def test_tensor_bytes_matches_a_real_tensor(shape, dtype):
     assert tensor_bytes(shape, dtype) == torch.empty(shape, dtype=dtype).nbytes
 
 
+def test_tensor_bytes_of_each_layer_output_is_what_the_layers_return():
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(8 * 8 * 8, 10))
+    x = torch.randn(4, 3, 16, 16)
+    for layer in net:
+        x = layer(x)
+        assert tensor_bytes(x.shape) == x.nbytes
+    assert tensor_bytes(x.shape, torch.float64) == x.double().nbytes
+
+
 def test_an_op_that_needs_its_output_saves_only_the_output():
     x = torch.randn(64, 32, requires_grad=True)
     with saved_tensors() as saved:
