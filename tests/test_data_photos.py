@@ -1,4 +1,5 @@
-"""utils.data.photos.grace_hopper: matplotlib's bundled photo, read once for every lesson that shows it."""
+"""utils.data.photos.grace_hopper: matplotlib's bundled photo, read once for every
+lesson that shows it."""
 
 from __future__ import annotations
 
