@@ -256,4 +256,8 @@ def test_readme_commands_are_marked_for_ci():
     assert "jupyter-book build . -W --keep-going" in commands["build-command"]
     assert commands["test-command"].endswith("python -m pytest")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "readme_command build-command" in ci and "readme_command test-command" in ci
+    # .ci/run's `readme NAME` step reads the block marked NAME with readme_command and runs it
+    assert 'command=$(readme_command "$1")' in ci
+    for marker in ("build-command", "test-command"):
+        assert re.search(rf"^step \"[^\"]+\" readme {marker}$", ci, re.M), (
+            f".ci/run has no step running the README's {marker}")
