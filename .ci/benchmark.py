@@ -163,7 +163,7 @@ def run(path: Path, timeout: int) -> dict:
 
 
 def conv_speed(repeats: int = 50) -> str:
-    """Issue 3's target: conv2d_im2col at most 5x F.conv2d for x (8, 16, 32, 32), 32 3x3 kernels."""
+    """The speed target: conv2d_im2col at most 5x F.conv2d for x (8, 16, 32, 32), 32 3x3 kernels."""
     import torch
     import torch.nn.functional as F
 

@@ -187,7 +187,7 @@ def colab_block(cell: str) -> str:
     raise ValueError("the set-up cell has no `if \"google.colab\" in sys.modules:` block")
 
 
-# --- exercises: kinds, hints, reader cells, checker cells (issue 19) -------------------------
+# --- exercises: kinds, hints, reader cells, checker cells --------------------------------------
 
 KINDS = ("predict", "diagnose", "design", "implement")
 READER_MARKERS = ("# your code here", "my_prediction = None")
@@ -267,7 +267,7 @@ def _reader_cell_definitions(text: str) -> list[str]:
 
 
 def exercise_problems(path: Path) -> list[str]:
-    """The exercise rules of issue 19 for one lesson.
+    """The exercise rules (README, "Adding a lesson") for one lesson.
 
     - each `{exercise}` has a `:label:` and a `:class:` holding exactly one of KINDS;
     - the lesson has at least one predict, one diagnose and one design exercise, and implement
@@ -385,7 +385,7 @@ def solution_place_problems(path: Path) -> list[str]:
     return problems
 
 
-# --- typed measured numbers in prose (issue 15) -----------------------------------------------
+# --- typed measured numbers in prose ------------------------------------------------------------
 
 _SPACE = r"[ \t\u00a0\u202f]"
 TYPED_NUMBER = re.compile(
@@ -419,7 +419,7 @@ def prose(text: str) -> str:
 
 
 def typed_number_problems(text: str, where: str) -> list[str]:
-    """Percentages, `Nx`/`N×` ratios and "N times" typed into prose (issue 15, rule (b)).
+    """Percentages, `Nx`/`N×` ratios and "N times" typed into prose (evidence rule (b)).
 
     Measured numbers belong in a glue role (``{glue:text}`tag-acc:.1f`%`` passes: the digits
     come from the run), an assert or a citation; a line holding a `{cite` role is exempt, and so

@@ -1,4 +1,4 @@
-"""The website's explorers and self-check boxes (issue 20), checked against PyTorch.
+"""The website's explorers and self-check boxes, checked against PyTorch.
 
 Two layers:
 

@@ -15,8 +15,8 @@ One checker per kind of exercise (the `:class:` of the `{exercise}` block):
 - design: `check_design(label, answer, requirements)` checks every requirement on the reader's
   design, so many designs pass, and prints each one that fails.
 
-The self-check contract with the website (issue 20)
----------------------------------------------------
+The self-check contract with the website
+----------------------------------------
 In an IPython kernel, the first `check_prediction` call for a label (per kernel) also
 1. glues the answer as `f"{label}-answer"` (`utils.book.glue`), for ``{glue:text}`` in prose;
 2. displays one output whose `text/plain` is the printed message and whose `text/html` is
