@@ -95,6 +95,37 @@ def test_optimal_settings(kappa):
             assert C.convergence_rate(lr_m * dlr, min(mu * dmu, 0.999), [m, big_l]) > rate_m
 
 
+@pytest.mark.parametrize("kappa", [10.0, 30.0])
+def test_optimal_settings_on_a_torch_optim_sgd_run(kappa):
+    """torch.optim.SGD itself, written out here with autograd (not through utils): every step
+    is iteration_matrix applied to the last two iterates, and at the settings of optimal_gd and
+    optimal_momentum the run shrinks at their predicted rate."""
+    lams = torch.linspace(1.0, kappa, 5, dtype=torch.float64)
+    lr_gd, rate_gd = C.optimal_gd(1.0, kappa)
+    for lr, mu, rate in ((lr_gd, 0.0, rate_gd), C.optimal_momentum(1.0, kappa)):
+        x = torch.ones(5, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.SGD([x], lr=lr, momentum=mu)
+        steps = int(min(1500, math.log(1e-100) / math.log(rate)))
+        prev, norms = x.detach().clone(), [1.0]
+        for t in range(steps):
+            opt.zero_grad()
+            (0.5 * lams * x ** 2).sum().backward()
+            before = x.detach().clone()
+            opt.step()
+            if t < 40:  # (x_t, x_{t-1}) = R (x_{t-1}, x_{t-2}), with x_{-1} = x_0
+                for i in range(5):
+                    matrix = C.iteration_matrix(lr, mu, lams[i].item())
+                    step = matrix @ torch.stack([before[i], prev[i]])
+                    scale = max(abs(before[i].item()), abs(prev[i].item()))
+                    assert x[i].item() == pytest.approx(step[0].item(), rel=1e-12,
+                                                         abs=1e-12 * scale)
+            prev = before
+            norms.append(x.detach().norm().item())
+        measured = C.measured_rate(norms, window=10)
+        # at the optimum the extreme eigenvalues sit on a double root (t rho^t): a few %
+        assert math.log(measured) == pytest.approx(math.log(rate), rel=0.03, abs=2 / steps)
+
+
 def test_rates_scale_with_kappa_and_its_root():
     """Steps per e-fold: GD ~ kappa / 2, momentum ~ sqrt(kappa) / 2, for large kappa."""
     for kappa in (1e4, 1e6):
