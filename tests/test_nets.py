@@ -1,9 +1,15 @@
+import copy
+
 import pytest
 import torch
+import torch.nn.functional as F
 import torchvision.models as tvm
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from utils import nets
+from utils.nets import MLPBlock, ParallelMLPs, ResidualMLP, residual_mlp
 from utils.summary import summary
 
 # ------------------------------------------------------------------------------------------------
@@ -223,12 +229,13 @@ OLD_PUBLIC_NAMES = [  # what utils/nets.py offered before it became a package
     "vgg_features", "VGG", "vgg", "ConvBNReLU", "Inception", "GOOGLENET_INCEPTIONS",
     "GoogLeNet", "googlenet", "BasicBlock", "Bottleneck", "ResNet", "RESNET_DEPTHS", "resnet",
     "cifar_resnet", "cifar_cnn", "cifar_vgg", "load_weights_by_position"]
+NEW_PUBLIC_NAMES = ["MLPBlock", "ResidualMLP", "residual_mlp", "ParallelMLPs"]  # utils.nets.mlp
 
 
 def test_every_public_name_is_still_importable_from_utils_nets():
     missing = [name for name in OLD_PUBLIC_NAMES if not hasattr(nets, name)]
     assert missing == []
-    assert sorted(nets.__all__) == sorted(OLD_PUBLIC_NAMES)
+    assert sorted(nets.__all__) == sorted(OLD_PUBLIC_NAMES + NEW_PUBLIC_NAMES)
 
 
 @pytest.mark.parametrize("make, name", [
@@ -241,3 +248,194 @@ def test_every_public_name_is_still_importable_from_utils_nets():
 def test_boolean_arguments_share_one_wording(make, name):
     with pytest.raises(TypeError, match=rf"{name}=.* is not allowed; {name} must be True or False"):
         make()
+
+
+# ------------------------------------------------------------------------------------------------
+# Residual MLPs and ParallelMLPs (the degradation experiment of "ResNets and training small CNNs")
+# ------------------------------------------------------------------------------------------------
+
+
+
+def _mlps(k, depth, in_features, width, residual, seed=0, dtype=torch.float64):
+    """k residual MLPs with different random weights and non-trivial batch-norm parameters."""
+    torch.manual_seed(seed)
+    models = [residual_mlp(depth, in_features, width=width, num_classes=3,
+                           residual=residual).to(dtype) for _ in range(k)]
+    with torch.no_grad():
+        for m in models:
+            for bn in m.modules():
+                if isinstance(bn, nn.BatchNorm1d):
+                    bn.weight.normal_(1, 0.2)
+                    bn.bias.normal_(0, 0.2)
+                    bn.running_mean.normal_(0, 0.3)
+                    bn.running_var.uniform_(0.5, 1.5)
+    return models
+
+
+@pytest.mark.parametrize("depth", [2, 4, 8, 16])
+def test_residual_mlp_depth_counts_linear_layers(depth):
+    for residual in (True, False):
+        model = residual_mlp(depth, 12, width=5, residual=residual)
+        assert sum(isinstance(m, nn.Linear) for m in model.modules()) == depth
+        assert model(torch.randn(4, 3, 2, 2)).shape == (4, 10)  # (N, *) is flattened
+        assert all(b.residual == residual for b in model.blocks)
+
+
+def test_mlp_block_computes_relu_of_residual_plus_input():
+    torch.manual_seed(0)
+    block = MLPBlock(6).double().eval()
+    x = torch.randn(5, 6, dtype=torch.float64)
+    f = block.bn2(block.fc2(torch.relu(block.bn1(block.fc1(x)))))
+    torch.testing.assert_close(block(x), torch.relu(f + x))
+    plain = MLPBlock(6, residual=False).double().eval()
+    plain.load_state_dict(block.state_dict())
+    torch.testing.assert_close(plain(x), torch.relu(f))
+
+
+def test_residual_mlp_is_he_initialised():
+    torch.manual_seed(0)
+    model = residual_mlp(12, 400, width=400)
+    for m in [model.stem[0], model.blocks[0].fc1, model.blocks[-1].fc2]:
+        std = m.weight.std().item()
+        assert abs(std - (2 / m.in_features) ** 0.5) < 0.05 * std  # kaiming_normal_, fan_in
+
+
+@settings(max_examples=25)
+@given(k=st.integers(1, 4), blocks=st.integers(0, 3), width=st.integers(1, 6),
+       residual=st.booleans(), n=st.integers(2, 7), per_model=st.booleans(),
+       training=st.booleans(), seed=st.integers(0, 10_000))
+def test_parallel_forward_equals_each_model(k, blocks, width, residual, n, per_model,
+                                            training, seed):
+    models = _mlps(k, 2 * blocks + 2, 5, width, residual, seed)
+    alone = [copy.deepcopy(m).train(training) for m in models]
+    parallel = ParallelMLPs(models).train(training)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(k, n, 5, generator=g, dtype=torch.float64)
+    out = parallel(x if per_model else x[0])
+    assert out.shape == (k, n, 3)
+    for i, m in enumerate(alone):
+        torch.testing.assert_close(out[i], m(x[i] if per_model else x[0]), rtol=1e-10,
+                                   atol=1e-10)
+        model_i = parallel.model(i)  # running statistics updated as the model's own
+        for (name, a), b in zip(model_i.state_dict().items(), m.state_dict().values()):
+            torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10, msg=name)
+
+
+@settings(max_examples=15)
+@given(k=st.integers(1, 4), blocks=st.integers(0, 2), residual=st.booleans(),
+       seed=st.integers(0, 10_000))
+def test_parallel_gradients_equal_each_models_own(k, blocks, residual, seed):
+    models = _mlps(k, 2 * blocks + 2, 4, 3, residual, seed)
+    alone = [copy.deepcopy(m) for m in models]
+    parallel = ParallelMLPs(models)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(k, 6, 4, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 3, (k, 6), generator=g)
+    out = parallel(x)
+    sum(F.cross_entropy(out[i], y[i]) for i in range(k)).backward()
+    for i, m in enumerate(alone):
+        F.cross_entropy(m(x[i]), y[i]).backward()
+        for name, p in m.named_parameters():
+            key = parallel._key(name.rsplit(".", 1)[0], name.rsplit(".", 1)[1])
+            torch.testing.assert_close(parallel.weights[key].grad[i], p.grad, rtol=1e-9,
+                                       atol=1e-12, msg=name)
+
+
+def test_parallel_sgd_with_loss_weighted_by_lr_equals_each_model_at_its_lr():
+    """SGD with momentum is linear in the gradient: weighting model k's loss by lr_k under
+    lr = 1 moves it as lr_k does alone, step schedule included."""
+    k, steps = 4, 12
+    models = _mlps(k, 6, 5, 4, residual=True, seed=3)
+    alone = [copy.deepcopy(m) for m in models]
+    parallel = ParallelMLPs(models)
+    lrs = torch.tensor([0.01, 0.03, 0.1, 0.3], dtype=torch.float64)
+    opt = torch.optim.SGD(parallel.parameters(), lr=1.0, momentum=0.9)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, [6, 9], gamma=0.1)
+    opts = [torch.optim.SGD(m.parameters(), lr=lr.item(), momentum=0.9) for m, lr in
+            zip(alone, lrs)]
+    scheds = [torch.optim.lr_scheduler.MultiStepLR(o, [6, 9], gamma=0.1) for o in opts]
+    g = torch.Generator().manual_seed(0)
+    for _ in range(steps):
+        x = torch.randn(k, 8, 5, generator=g, dtype=torch.float64)
+        y = torch.randint(0, 3, (k, 8), generator=g)
+        out = parallel(x)
+        per_model = F.cross_entropy(out.transpose(1, 2), y, reduction="none").mean(1)  # (K,)
+        opt.zero_grad()
+        (lrs * per_model).sum().backward()
+        opt.step()
+        sched.step()
+        for i, (m, o, s) in enumerate(zip(alone, opts, scheds)):
+            o.zero_grad()
+            F.cross_entropy(m(x[i]), y[i]).backward()
+            o.step()
+            s.step()
+    for i, m in enumerate(alone):
+        for (name, a), b in zip(parallel.model(i).state_dict().items(),
+                                m.state_dict().values()):
+            torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12, msg=name)
+
+
+def test_a_parallel_batch_norm_over_the_wrong_axis_is_caught(monkeypatch):
+    """The comparison above can fail: statistics pooled over all K models differ."""
+    models = _mlps(3, 4, 5, 4, residual=True, seed=1)
+    alone = [copy.deepcopy(m) for m in models]
+    parallel = ParallelMLPs(models)
+
+    def pooled(h, name):  # one set of statistics for every model: the wrong axis
+        k, n, c = h.shape
+        bn = parallel._param(name, "weight")
+        flat = h.reshape(k * n, c)
+        out = F.batch_norm(flat, None, None, training=True, eps=1e-5)
+        return out.reshape(k, n, c) * bn.unsqueeze(1) + parallel._param(name, "bias").unsqueeze(1)
+
+    monkeypatch.setattr(parallel, "_batch_norm", pooled)
+    x = torch.randn(3, 6, 5, dtype=torch.float64) * torch.tensor([1.0, 3.0, 9.0]).view(3, 1, 1)
+    out = parallel(x)
+    with pytest.raises(AssertionError):
+        for i, m in enumerate(alone):
+            torch.testing.assert_close(out[i], m(x[i]))
+
+
+def test_parallel_moves_and_casts_and_model_returns_a_copy():
+    models = _mlps(2, 4, 5, 3, residual=False, seed=2, dtype=torch.float32)
+    parallel = ParallelMLPs(models).double()
+    assert all(p.dtype == torch.float64 for p in parallel.parameters())
+    assert all(b.dtype == torch.float64 for b in parallel.buffers() if b.is_floating_point())
+    before = parallel(torch.randn(4, 5, dtype=torch.float64))  # train mode: updates statistics
+    one = parallel.model(1)
+    assert isinstance(one, ResidualMLP) and one.residual is False and one.training
+    with torch.no_grad():
+        one.fc.weight.add_(1.0)
+    assert not torch.equal(one.fc.weight, parallel.weights["fc-weight"][1])
+    assert before.shape == (2, 4, 3)
+    assert len(list(parallel.parameters())) == len(list(models[0].parameters()))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: residual_mlp(5, 10), ValueError, r"depth=5 is not allowed; depth must be 2n \+ 2"),
+    (lambda: residual_mlp(0, 10), ValueError, "depth=0 is not allowed"),
+    (lambda: residual_mlp(4, 0), ValueError, "in_features=0"),
+    (lambda: residual_mlp(4, 10, width=0), ValueError, "width=0"),
+    (lambda: residual_mlp(4, 10, residual="no"), TypeError, "residual='no'"),
+    (lambda: ParallelMLPs([]), ValueError, "models is empty"),
+    (lambda: ParallelMLPs([nn.Linear(2, 2)]), TypeError,
+     "models.0. is a Linear; every model must be a ResidualMLP"),
+    (lambda: ParallelMLPs([residual_mlp(4, 10), residual_mlp(6, 10)]), ValueError,
+     r"models\[1\] differs from models\[0\]"),
+    (lambda: ParallelMLPs([residual_mlp(4, 10), residual_mlp(4, 10, residual=False)]),
+     ValueError, r"models\[1\] differs"),
+    (lambda: ParallelMLPs([_momentum_none(residual_mlp(4, 10))]), ValueError,
+     r"models\[0\].stem.1 has affine=True, track_running_stats=True, momentum=None"),
+    (lambda: ParallelMLPs([residual_mlp(4, 10)])(torch.randn(3, 7)), ValueError,
+     r"x has shape \(3, 7\): 7 values per example, but the models take in_features=10"),
+    (lambda: ParallelMLPs([residual_mlp(4, 10)]).model(1), ValueError,
+     "k=1 is not allowed; k must be below num_models=1"),
+])
+def test_mlp_bad_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def _momentum_none(model):
+    model.stem[1].momentum = None
+    return model
