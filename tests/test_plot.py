@@ -110,6 +110,9 @@ def test_animation_helpers_return_the_figure_and_the_animation(name):
     html = animation_html(fig, anim, default_mode="once")
     assert "<script" in html and "once" in html
     assert not plt.fignum_exists(fig.number)  # closed: no still frame under the player
+    # nothing from another host (matplotlib's player links Font Awesome from a CDN)
+    assert "https://" not in html and "font-awesome" not in html
+    assert html.count('<span aria-hidden="true">') == 9  # the nine buttons keep an icon
 
 
 def test_both_figure_modules_share_one_animation_html():

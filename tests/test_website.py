@@ -165,6 +165,7 @@ class Visit:
     page: object  # playwright.sync_api.Page
     url: str
     errors: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)  # requests to other hosts (blocked)
 
 
 def open_page(context, url: str, redirect_to: str | None = None) -> Visit:
@@ -194,7 +195,12 @@ def open_page(context, url: str, redirect_to: str | None = None) -> Visit:
         if is_local(response.url) and response.status >= 400:
             visit.errors.append(f"HTTP {response.status}: {response.url}")
 
+    def on_request(request):
+        if not is_local(request.url):
+            visit.external.append(request.url)
+
     page.on("console", on_console)
+    page.on("request", on_request)
     page.on("pageerror", on_page_error)
     page.on("requestfailed", on_request_failed)
     page.on("response", on_response)
@@ -370,6 +376,11 @@ def hidden_solution_problems(page) -> list[str]:
     return problems
 
 
+def external_request_problems(visit: Visit) -> list[str]:
+    """A page read offline must load nothing from another host (scripts, styles, fonts)."""
+    return [f"request to another host: {url}" for url in dict.fromkeys(visit.external)]
+
+
 def page_problems(visit: Visit, expected_animations: int = 0,
                   expected_figures: int = 0) -> list[str]:
     """All the checks of one page. The solutions check clicks every toggle open, so the code
@@ -379,7 +390,7 @@ def page_problems(visit: Visit, expected_animations: int = 0,
             + figure_problems(page, expected_figures)
             + animation_problems(page, expected_animations)
             + hidden_solution_problems(page) + code_width_problems(page)
-            + console_problems(visit))
+            + console_problems(visit) + external_request_problems(visit))
 
 
 def relative_page(url: str, base: str) -> str:
@@ -646,6 +657,7 @@ def test_broken_page_reports_each_problem(browser, broken_site):
         "blank figure": "figure 1 is blank: blank_figure.svg",
         "external MathJax": "MathJax loaded from another host: "
                             "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js",
+        "external request": "request to another host: https://cdn.example.invalid/analytics.js",
         "wide code": "code wider than its box",
     }
     missing = {name: text for name, text in expected.items() if text not in report}
@@ -654,7 +666,8 @@ def test_broken_page_reports_each_problem(browser, broken_site):
 
 
 def test_good_page_reports_nothing(browser, broken_site):
-    """The same checks on a sound page (with blocked external requests) report no problem."""
+    """The same checks on a sound page (links to other hosts, but nothing loaded from one)
+    report no problem."""
     with new_context(browser) as context:
         visit = open_page(context, f"{broken_site}good.html")
         assert page_problems(visit, expected_figures=1) == []

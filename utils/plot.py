@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -120,6 +121,27 @@ def animation_html(fig: Figure, anim: Animation, *, default_mode: str = "loop") 
     if not isinstance(anim, Animation):
         raise TypeError(f"anim must be a matplotlib Animation, got {type(anim).__name__}")
     check_choice("default_mode", default_mode, ("loop", "once", "reflect"))
-    html = anim.to_jshtml(default_mode=default_mode)
+    html = _offline_player(anim.to_jshtml(default_mode=default_mode))
     plt.close(fig)
+    return html
+
+
+# matplotlib's player links Font Awesome 4 from a CDN for its nine button icons. A page must
+# load nothing from another host (it is read offline, and the website's tests block external
+# requests), so the link goes and each icon becomes a character every font has.
+_FONT_AWESOME_LINK = re.compile(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">')
+_ICONS = {"fa-minus": "\u2212", "fa-fast-backward": "|\u25c0", "fa-step-backward": "\u25c1",
+          "fa-play fa-flip-horizontal": "\u25c0", "fa-pause": "\u275a\u275a",
+          "fa-play": "\u25b6", "fa-step-forward": "\u25b7", "fa-fast-forward": "\u25b6|",
+          "fa-plus": "+"}
+_ICON = re.compile('<i class="fa (' + "|".join(re.escape(k) for k in _ICONS) + ')"></i>')
+
+
+def _offline_player(html: str) -> str:
+    """matplotlib's JS player without its Font Awesome link, the icons as plain characters."""
+    html = _FONT_AWESOME_LINK.sub("", html)
+    html = _ICON.sub(lambda m: f'<span aria-hidden="true">{_ICONS[m.group(1)]}</span>', html)
+    if "https://" in html or 'class="fa ' in html:  # a matplotlib with another template
+        raise RuntimeError("matplotlib's animation player changed: it still links another host "
+                           "or a Font Awesome icon; update utils.plot._offline_player")
     return html
