@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import platform
-import queue
 import re
 import sys
 import time
@@ -56,32 +55,23 @@ print("BENCHMARK " + json.dumps({"peak_mb": _peak_mb, "gpu_mb": _gpu_mb, "device
 """
 
 
+sys.path.insert(0, str(ROOT / "_ext"))
+from nbclient_polling import sliced  # noqa: E402  (the website build polls the same way)
+
+
 class Client(NotebookClient):
     """nbclient waits for a cell's reply in one poll as long as the cell's timeout. When the
     wake-up of the client's socket is lost, the reply that has arrived is only read when that
     poll times out (seen on this machine: one cell of the optimizers lesson waited 600 s for a
     reply the kernel had sent; in the website build the timeout is 180 s). Polling in
     one-second slices reads such a reply within a second, so a lost wake-up cannot pass for
-    the notebook's time."""
+    the notebook's time (`_ext/nbclient_polling.py` does the same for the website build)."""
 
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
         for channel in (kc.shell_channel, kc.iopub_channel):
             channel.get_msg = sliced(channel.get_msg)
         return kc
-
-
-def sliced(get_msg, slice_s: float = 1.0):
-    async def get(timeout=None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = slice_s if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                return await get_msg(timeout=min(slice_s, left))
-            except queue.Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
-    return get
 
 
 def busy_cores(seconds: float = 1.0) -> float:

@@ -140,3 +140,62 @@ def test_fingerprint_ignores_metadata_outside_the_environment(tmp_path, monkeypa
     (egg / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: dlbook-utils\nVersion: 9.9\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert record.fingerprint()["distributions"] == before
+
+
+# --- the build's polling of kernel replies (_ext/nbclient_polling.py) -----------------------
+
+def _lost_wake_up(arrives_after: float):
+    """A channel's get_msg whose socket lost its wake-up: a reply that arrives after
+    `arrives_after` seconds is seen by a poll that starts after it, and otherwise only when
+    the poll's whole timeout has passed (the behaviour seen in the build)."""
+    import asyncio
+    import queue
+    import time
+    start = time.monotonic()
+
+    async def get_msg(timeout=None):
+        if time.monotonic() - start >= arrives_after:
+            return {"msg": "reply"}
+        await asyncio.sleep(timeout)
+        if time.monotonic() - start >= arrives_after:
+            return {"msg": "reply"}
+        raise queue.Empty
+    return get_msg
+
+
+def test_sliced_polls_read_a_reply_whose_wake_up_was_lost():
+    import asyncio
+    import queue
+    import time
+
+    import pytest
+    spec = importlib.util.spec_from_file_location("nbclient_polling",
+                                                  ROOT / "_ext" / "nbclient_polling.py")
+    polling = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(polling)
+
+    def timed(get_msg, timeout):
+        t0 = time.monotonic()
+        result = asyncio.run(get_msg(timeout=timeout))
+        return result, time.monotonic() - t0
+
+    # one long poll (nbclient's own) waits out its whole timeout: the failure the fix is for
+    reply, waited = timed(_lost_wake_up(0.05), timeout=1.0)
+    assert reply == {"msg": "reply"} and waited >= 1.0
+    # sliced polls read it within a slice
+    reply, waited = timed(polling.sliced(_lost_wake_up(0.05), slice_s=0.1), timeout=1.0)
+    assert reply == {"msg": "reply"} and waited < 0.5
+    # a reply that never comes still times out at the timeout
+    t0 = time.monotonic()
+    with pytest.raises(queue.Empty):
+        asyncio.run(polling.sliced(_lost_wake_up(99), slice_s=0.1)(timeout=0.3))
+    assert 0.3 <= time.monotonic() - t0 < 0.6
+    # the extension makes every NotebookClient wrap its channels so
+    import nbclient
+    original = nbclient.NotebookClient.async_start_new_kernel_client
+    try:
+        polling.setup(None)
+        assert (nbclient.NotebookClient.async_start_new_kernel_client
+                is polling._start_with_sliced_polls)
+    finally:
+        nbclient.NotebookClient.async_start_new_kernel_client = original
