@@ -183,3 +183,21 @@ def test_num_threads_as_a_decorator_sets_the_count_for_each_call():
     work()
     work()  # a second call works too: the context is made anew for each call
     assert seen == [other, other] and torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("version, expected", [
+    ("2.14.1+cu130", True), ("2.14.0", True), ("3.0.0", True), ("2.15", True),
+    ("2.1.0+cu121", False), ("2.13.9", False), ("1.99.0", False),
+])
+def test_torch_at_least_compares_major_and_minor_as_numbers(version, expected):
+    assert runtime.torch_at_least(2, 14, version) is expected  # "2.1" < "2.14" < "2.15"
+
+
+def test_torch_at_least_reads_the_installed_version():
+    major, minor = (int(v) for v in torch.__version__.split("+")[0].split(".")[:2])
+    assert runtime.torch_at_least(major, minor) and not runtime.torch_at_least(major, minor + 1)
+
+
+def test_torch_at_least_rejects_a_version_without_major_and_minor():
+    with pytest.raises(ValueError, match=r"version='nightly' is not allowed"):
+        runtime.torch_at_least(2, 1, "nightly")

@@ -95,6 +95,20 @@ def median_time(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1,
     return statistics.median(times)
 
 
+def torch_at_least(major: int, minor: int, version: str | None = None) -> bool:
+    """Whether PyTorch (or the `version` string given, such as "2.14.1+cu130") is at least
+    `major.minor`: for a lesson that asserts a fact of newer PyTorch only where it holds."""
+    major, minor = check_int("major", major, minimum=0), check_int("minor", minor, minimum=0)
+    text = torch.__version__ if version is None else version
+    parts = str(text).split("+")[0].split(".")
+    try:
+        found = (int(parts[0]), int(parts[1]))
+    except (IndexError, ValueError):
+        raise ValueError(f"version={text!r} is not allowed; version must start with "
+                         "'major.minor', such as '2.14.1+cu130'") from None
+    return found >= (major, minor)
+
+
 def num_threads(n: int) -> contextlib.AbstractContextManager[None]:
     """`with num_threads(1): ...` runs the block with `n` intra-op threads for torch.
 
