@@ -3,9 +3,10 @@
 nbclient waits for a cell's reply in one poll of its socket, as long as the cell's timeout
 (180 s in `_config.yml`). When the socket's wake-up is lost, a reply that has arrived is read
 only when that poll times out: the notebook then takes 180 s more and the build passes, slower
-by the timeout. Seen in CI on this 2-core machine: "Optimizers" took 197 s in one build and
-201 s in another, 15 to 19 s on its own (`.ci/benchmark.py` once saw one of its cells wait its
-whole 600 s timeout for a reply the kernel had sent). Polling in
+by the timeout. In CI on this 2-core machine "Optimizers" took 197 s in one build and 201 s
+in another, 15 to 19 s on its own: the cell's 180 s plus its usual time, which is what a lost
+wake-up gives (the cause is inferred from that sum, not traced; `.ci/benchmark.py` once saw
+one of its cells wait its whole 600 s timeout for a reply the kernel had sent). Polling in
 one-second slices (`sliced`) reads such a reply within a second; a reply that is really late
 still times out at the cell's timeout.
 

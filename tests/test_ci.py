@@ -2,11 +2,16 @@
 small fixture built here: the time budget of the website build, the check that replaces a
 second execution of a notebook, and the fingerprint that decides when that replacement holds."""
 
+import asyncio
 import importlib.util
+import queue
 import shutil
+import time
 from pathlib import Path
 
+import nbclient
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -148,9 +153,6 @@ def _lost_wake_up(arrives_after: float):
     """A channel's get_msg whose socket lost its wake-up: a reply that arrives after
     `arrives_after` seconds is seen by a poll that starts after it, and otherwise only when
     the poll's whole timeout has passed (the behaviour seen in the build)."""
-    import asyncio
-    import queue
-    import time
     start = time.monotonic()
 
     async def get_msg(timeout=None):
@@ -164,11 +166,6 @@ def _lost_wake_up(arrives_after: float):
 
 
 def test_sliced_polls_read_a_reply_whose_wake_up_was_lost():
-    import asyncio
-    import queue
-    import time
-
-    import pytest
     spec = importlib.util.spec_from_file_location("nbclient_polling",
                                                   ROOT / "_ext" / "nbclient_polling.py")
     polling = importlib.util.module_from_spec(spec)
@@ -191,7 +188,6 @@ def test_sliced_polls_read_a_reply_whose_wake_up_was_lost():
         asyncio.run(polling.sliced(_lost_wake_up(99), slice_s=0.1)(timeout=0.3))
     assert 0.3 <= time.monotonic() - t0 < 0.6
     # the extension makes every NotebookClient wrap its channels so
-    import nbclient
     original = nbclient.NotebookClient.async_start_new_kernel_client
     try:
         polling.setup(None)

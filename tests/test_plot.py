@@ -129,3 +129,11 @@ def test_animation_html_rejects_bad_arguments():
     with pytest.raises(ValueError, match="default_mode='bounce' is not allowed"):
         animation_html(fig, anim, default_mode="bounce")
     plt.close(fig)
+
+
+def test_offline_player_refuses_a_player_that_still_links_another_host():
+    from utils.plot import _offline_player
+    with pytest.raises(RuntimeError, match="still links another host"):
+        _offline_player('<script src="https://cdn.example.invalid/player.js"></script>')
+    with pytest.raises(RuntimeError, match="Font Awesome icon"):
+        _offline_player('<button><i class="fa fa-rotate"></i></button>')  # an unknown icon
