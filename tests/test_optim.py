@@ -1,5 +1,6 @@
 """utils.optim against torch.optim: 200 steps in float64 on a quadratic, on Rosenbrock and on a
-small MLP with two parameter groups must give the same parameters to 1e-9, for every option."""
+small MLP with two parameter groups must give the same parameters to 1e-9, for every option, on
+every problem where the run contracts (checked); where it does not, 20 steps to 1e-13."""
 
 import math
 
@@ -64,7 +65,8 @@ IDS = [f"{n}-{k}" if k else n for n, k in CONFIGS]
 # Settings are chosen so the runs contract: where an optimizer keeps oscillating (e.g. Adam with
 # beta1=0.5, Adadelta with eps=1e-3 and lr=1), rounding differences of 1e-16 between two correct
 # implementations grow ~1e3x per 5 steps and no fixed tolerance can hold for 200 steps. The
-# first-steps test below covers those chaotic settings instead, to 1e-13.
+# first-steps test below covers those chaotic settings instead, to 1e-13, and
+# test_the_200_step_settings_contract checks that every pair the 200-step test keeps contracts.
 
 # learning rates that keep each problem finite for 200 steps (an explicit lr in kwargs wins)
 LRS = {
@@ -98,8 +100,13 @@ def make_problem(name: str):
     return groups, lambda: ((net(inputs) - targets) ** 2).mean()
 
 
-def run(module, name, kwargs, problem, steps=200):
+def run(module, name, kwargs, problem, steps=200, shift=0.0):
+    """The parameters after `steps` steps; `shift` moves every starting value by that much."""
     groups, loss_fn = make_problem(problem)
+    with torch.no_grad():
+        for group in groups:
+            for p in group["params"]:
+                p.add_(shift)
     kwargs = {"lr": LRS[problem][name], **kwargs}
     if len(groups) == 2:
         groups[1]["lr"] = kwargs["lr"] * 0.5
@@ -113,8 +120,38 @@ def run(module, name, kwargs, problem, steps=200):
     return [p.detach().clone() for g in opt.param_groups for p in g["params"]]
 
 
-@pytest.mark.parametrize("problem", ["quadratic", "rosenbrock", "mlp"])
-@pytest.mark.parametrize(("name", "kwargs"), CONFIGS, ids=IDS)
+PROBLEMS = ["quadratic", "rosenbrock", "mlp"]
+# (config id, problem) pairs whose 200 steps do not contract (measured by the test below): a
+# 1e-12 change of the start ends more than 1e-9 away. They match for 20 steps instead. The test
+# had passed on them only where both implementations happened to round alike: on another CPU,
+# torch 2.1's RMSprop ended 1e-5 away from ours on the quadratic.
+GROWING = {("Adadelta-{'rho': 0.5}", "rosenbrock"),
+           ("Adadelta-{'eps': 0.001, 'lr': 0.1}", "rosenbrock"),
+           ("RMSprop-{'alpha': 0.95}", "quadratic")}
+
+
+def pairs(growing: bool):
+    """Every (config, problem) pair whose membership of GROWING is `growing`."""
+    return [pytest.param(name, kwargs, problem, id=f"{i}-{problem}")
+            for (name, kwargs), i in zip(CONFIGS, IDS) for problem in PROBLEMS
+            if ((i, problem) in GROWING) is growing]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "problem"), pairs(False) + pairs(True))
+def test_the_200_step_settings_contract(name, kwargs, problem):
+    """The premise of the 200-step test, checked: a change of 1e-12 at the start, ten thousand
+    times a rounding difference of one step, ends within its 1e-9 tolerance; and the pairs left
+    out for growing really do grow, so the list cannot hide a contracting pair."""
+    end = run(torch.optim, name, kwargs, problem)
+    moved = run(torch.optim, name, kwargs, problem, shift=1e-12)
+    gap = max(float((a - b).abs().max()) for a, b in zip(end, moved))
+    if (f"{name}-{kwargs}" if kwargs else name, problem) in GROWING:  # as IDS writes it
+        assert gap > 1e-9, f"this pair contracts (gap {gap:.1e}): move it back to 200 steps"
+    else:
+        assert gap < 1e-9, f"1e-12 at the start grows to {gap:.1e} in 200 steps"
+
+
+@pytest.mark.parametrize(("name", "kwargs", "problem"), pairs(False))
 def test_matches_torch_for_200_steps(name, kwargs, problem):
     ours = run(O, name, kwargs, problem)
     theirs = run(torch.optim, name, kwargs, problem)
@@ -131,8 +168,13 @@ CHAOTIC = [("Adadelta", {"eps": 1e-3}), ("Adam", {"betas": (0.5, 0.9)}),
            ("RMSprop", {"alpha": 0.9})]
 
 
-@pytest.mark.parametrize("problem", ["quadratic", "mlp"])
-@pytest.mark.parametrize(("name", "kwargs"), CHAOTIC, ids=[f"{n}-{k}" for n, k in CHAOTIC])
+OSCILLATING = ([(name, kwargs, problem) for name, kwargs in CHAOTIC
+                for problem in ("quadratic", "mlp")]
+               + [p.values for p in pairs(True)])
+
+
+@pytest.mark.parametrize(("name", "kwargs", "problem"), OSCILLATING,
+                         ids=[f"{n}-{k}-{p}" for n, k, p in OSCILLATING])
 def test_oscillating_settings_match_for_20_steps(name, kwargs, problem):
     for a, b in zip(run(O, name, kwargs, problem, steps=20),
                     run(torch.optim, name, kwargs, problem, steps=20)):
