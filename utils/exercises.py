@@ -19,8 +19,7 @@ The self-check contract with the website
 ----------------------------------------
 In an IPython kernel, the first `check_prediction` call for a label (per kernel) also
 1. glues the answer as `f"{label}-answer"` (`utils.book.glue`), for ``{glue:text}`` in prose;
-2. displays one output whose `text/plain` is the printed message and whose `text/html` is
-   exactly
+2. displays one output whose `text/html` is exactly
 
        <div class="dl-selfcheck" data-label="LABEL" data-answer='JSON' data-rtol="R"
        data-atol="A"><p class="dl-selfcheck-why" hidden>WHY</p></div>
@@ -33,7 +32,9 @@ In an IPython kernel, the first `check_prediction` call for a label (per kernel)
    when it has the same length and every entry is right; a string when it equals the answer
    after stripping spaces and ignoring case; True/False when it is the same. The why is
    `hidden`, so Jupyter and Colab, which render the html too, do not show it before the reader
-   has predicted; the website's script reveals it once the reader has checked an answer.
+   has predicted; the website's script reveals it once the reader has checked an answer. Its
+   `text/plain`, which only a frontend without HTML shows (terminal IPython, say), is the
+   one line `[self-check box for LABEL: on the website]`, since the message is printed above.
 Later calls with the same label (the solution cell, a re-run) only print, so a page has one
 self-check box and one glue per label. Outside IPython the checker only prints.
 """
@@ -342,7 +343,7 @@ def check_prediction(label: str, predicted, actual, *, why: str, rtol: float | N
         glue(f"{label}-answer", actual, echo=False)
         from IPython.display import display
         display({"text/html": selfcheck_html(label, actual, why, rtol, atol),
-                 "text/plain": message}, raw=True)
+                 "text/plain": f"[self-check box for {label}: on the website]"}, raw=True)
     return CheckResult(label, int(ok), 1, message)
 
 
