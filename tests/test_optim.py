@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -204,24 +204,34 @@ RANDOM_KWARGS = st.one_of(
 )
 
 
+def ten_steps(module, config, seed, shift=0.0):
+    """x after 10 steps on the random quadratic of `seed`, started `shift` away."""
+    name, kwargs = config
+    gen = torch.Generator().manual_seed(seed)
+    q = torch.randn(4, 4, generator=gen, dtype=torch.float64)
+    a = q @ q.T / 4 + 0.1 * torch.eye(4, dtype=torch.float64)  # (4, 4) symmetric positive
+    x = (torch.randn(4, generator=gen, dtype=torch.float64) + shift).requires_grad_()
+    opt = getattr(module, name)([x], **kwargs)
+    for _ in range(10):
+        opt.zero_grad()
+        (0.5 * x @ a @ x).backward()
+        opt.step()
+    return x.detach()
+
+
 @settings(max_examples=300)
 @given(config=RANDOM_KWARGS, seed=st.integers(0, 2**16))
 def test_random_settings_match_torch_for_10_steps(config, seed):
-    """Random hyper-parameters (every option at once) on a random quadratic: 10 steps agree."""
-    name, kwargs = config
-    results = []
-    for module in (O, torch.optim):
-        gen = torch.Generator().manual_seed(seed)
-        q = torch.randn(4, 4, generator=gen, dtype=torch.float64)
-        a = q @ q.T / 4 + 0.1 * torch.eye(4, dtype=torch.float64)  # (4, 4) symmetric positive
-        x = torch.randn(4, generator=gen, dtype=torch.float64).requires_grad_()
-        opt = getattr(module, name)([x], **kwargs)
-        for _ in range(10):
-            opt.zero_grad()
-            (0.5 * x @ a @ x).backward()
-            opt.step()
-        results.append(x.detach())
-    torch.testing.assert_close(results[0], results[1], rtol=1e-9, atol=1e-11)
+    """Random hyper-parameters (every option at once) on a random quadratic: 10 steps agree,
+    wherever the run itself does not blow up rounding. Some draws do (Adam with beta2 near 0
+    and a large lr steps by about lr * sign(g)): a start moved by 1e-13 ends 1e-5 away, so
+    two correct implementations, rounding differently, differ by 1e-8 (seen with torch's
+    AVX2 kernels). Such a draw is rejected, as the 200-step test leaves out growing runs."""
+    theirs = ten_steps(torch.optim, config, seed)
+    growth = (ten_steps(torch.optim, config, seed, shift=1e-13) - theirs).abs().max()
+    assume(growth < 1e-11)  # a change of 1e-13 (a thousand roundings) grows at most 100 times
+    ours = ten_steps(O, config, seed)
+    torch.testing.assert_close(ours, theirs, rtol=1e-9, atol=1e-11)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW"])
