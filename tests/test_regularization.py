@@ -286,11 +286,13 @@ def test_l2_penalty_takes_one_tensor():
 # --- early stopping ----------------------------------------------------------------------------
 
 def counter_reference(values, patience, mode, min_delta):
-    """The usual callback logic: a counter of evaluations without improvement."""
+    """The usual callback logic: a counter of evaluations without improvement. The comparison
+    is the documented one, `v < best - min_delta` (negated for "max", which is exact):
+    `best - v > min_delta` rounds differently, e.g. best 1.0, v 0.99, min_delta 0.01."""
     sign = 1 if mode == "min" else -1
     best, best_value, wait = None, None, 0
     for i, v in enumerate(values):
-        if best is None or sign * (best_value - v) > min_delta:
+        if best is None or sign * v < sign * best_value - min_delta:
             best, best_value, wait = i, v, 0
         else:
             wait += 1
@@ -300,6 +302,9 @@ def counter_reference(values, patience, mode, min_delta):
 
 
 def test_early_stopping_by_hand():
+    # on the boundary the documented comparison decides: 0.99 < 1.0 - 0.01 is False in floats
+    assert early_stopping([1.0, 0.99, 0.99], 2, min_delta=0.01) == (0, 2)
+    assert early_stopping([-1.0, -0.99, -0.99], 2, mode="max", min_delta=0.01) == (0, 2)
     curve = [3.0, 2.0, 1.0, 1.5, 2.0, 0.5]
     assert early_stopping(curve, 2) == (2, 4)  # two evaluations without improvement: stop
     assert early_stopping(curve, 3) == (5, None)  # patience 3 reaches the late minimum

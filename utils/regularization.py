@@ -118,7 +118,8 @@ def early_stopping(values: Sequence[float], patience: int, *, mode: str = "min",
 
     `values[i]` is the i-th evaluation (a validation loss for `mode="min"`, an accuracy for
     `mode="max"`). An evaluation *improves* when it beats the best so far by more than
-    `min_delta`; the first one always does. Training stops at the first evaluation that comes
+    `min_delta`, computed as `value < best - min_delta` (`value > best + min_delta` for
+    "max"); the first one always does. Training stops at the first evaluation that comes
     `patience` evaluations after the last improvement (Prechelt 1998 compares rules of this
     kind with other stopping criteria).
 
