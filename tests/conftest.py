@@ -1,6 +1,7 @@
 import os
 
 import matplotlib
+import pytest
 from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")  # tests draw figures without a screen
@@ -24,3 +25,16 @@ def pytest_configure(config):
             os.environ.setdefault(name, "1")
         import torch
         torch.set_num_threads(1)
+
+
+@pytest.fixture
+def one_thread():
+    """Run a test on one torch thread, restoring the count after it (`utils.num_threads`).
+
+    For test files of tiny tensors, where extra threads only add overhead (the optimizer tests
+    ran 50x slower on a busy 2-core machine with two): such a file opts in with
+    `pytestmark = pytest.mark.usefixtures("one_thread")`.
+    """
+    from utils.runtime import num_threads
+    with num_threads(1):
+        yield

@@ -17,12 +17,7 @@ from utils.augment import crop, hflip, random_crop, random_hflip, random_shift, 
 f64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors (tests/conftest.py)
 
 
 def images(n, c, h, w, seed=0):

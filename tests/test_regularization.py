@@ -19,12 +19,7 @@ f64 = torch.float64
 PS = [0.1, 0.25, 0.5, 0.8]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors (tests/conftest.py)
 
 
 def within(observed: float, expected: float, sd: float, k: float = 5.0) -> bool:
