@@ -50,10 +50,7 @@ class _RecurrentCell(nn.Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's initialisation: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)]."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(-bound, bound)
+        _reset_uniform(self, self.hidden_size)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}, bias={self.bias}"
@@ -87,6 +84,15 @@ class _RecurrentCell(nn.Module):
 
 
 # --- one step of each cell, the weights given: (N, F) and the state (N, H) -> the next state
+
+def _reset_uniform(module: nn.Module, hidden_size: int) -> None:
+    """PyTorch's initialisation of recurrent cells and layers: every parameter of `module`
+    uniform in [-1/sqrt(H), 1/sqrt(H)], H = `hidden_size`."""
+    bound = 1.0 / math.sqrt(hidden_size)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.uniform_(-bound, bound)
+
 
 def _affine(x: torch.Tensor, h: torch.Tensor, weights: tuple
             ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -11,7 +11,6 @@ Shapes: `N` sequences, `T` steps, `F` input features, `H` hidden units, `L` laye
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
 
@@ -19,7 +18,7 @@ import torch
 from torch import nn
 
 from .._checks import check_bool, check_choice, check_float, check_int, check_tensor
-from .cells import _gru_step, _lstm_step, _rnn_step
+from .cells import _gru_step, _lstm_step, _reset_uniform, _rnn_step
 
 __all__ = ["MODES", "RNN"]
 
@@ -79,10 +78,7 @@ class RNN(nn.Module):
 
     def reset_parameters(self) -> None:
         """PyTorch's initialisation: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)]."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(-bound, bound)
+        _reset_uniform(self, self.hidden_size)
 
     def extra_repr(self) -> str:
         return (f"{self.mode!r}, {self.input_size}, {self.hidden_size}, "
