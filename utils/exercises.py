@@ -156,6 +156,25 @@ def _compare_case(candidate, reference, case, atol, rtol):
     return want, have
 
 
+def _first_failure(candidate, reference, cases: list, atol, rtol):
+    """The first case on which `candidate` does not behave like `reference`, as (its index,
+    the lines input / expected / got), or None when every case agrees."""
+    for i, case in enumerate(cases):
+        failure = _compare_case(candidate, reference, case, atol, rtol)
+        if failure is not None:
+            want, have = failure
+            return i, (f"    input:    {_show(case)}\n"
+                       f"    expected: {want}\n"
+                       f"    got:      {have}")
+    return None
+
+
+def _result(name: str, passed: int, total: int, message: str, quiet: bool) -> CheckResult:
+    if not quiet:
+        print(message)
+    return CheckResult(name, passed, total, message)
+
+
 def check(candidate: Callable, reference: Callable, cases: Iterable, *, name: str | None = None,
           atol: float = 1e-6, rtol: float = 1e-5, quiet: bool = False) -> CheckResult:
     """Compare `candidate(*case)` with `reference(*case)` for every case.
@@ -172,21 +191,13 @@ def check(candidate: Callable, reference: Callable, cases: Iterable, *, name: st
     cases = list(cases)
     if not cases:
         raise ValueError("cases is empty; the checker needs at least one case")
-    for i, case in enumerate(cases):
-        failure = _compare_case(candidate, reference, case, atol, rtol)
-        if failure is not None:
-            want, have = failure
-            message = (f"✗ {name}: case {i + 1} of {len(cases)} fails\n"
-                       f"    input:    {_show(case)}\n"
-                       f"    expected: {want}\n"
-                       f"    got:      {have}")
-            if not quiet:
-                print(message)
-            return CheckResult(name, i, len(cases), message)
-    message = f"✓ {name}: all {len(cases)} cases pass"
-    if not quiet:
-        print(message)
-    return CheckResult(name, len(cases), len(cases), message)
+    failure = _first_failure(candidate, reference, cases, atol, rtol)
+    if failure is None:
+        return _result(name, len(cases), len(cases), f"✓ {name}: all {len(cases)} cases pass",
+                       quiet)
+    i, lines = failure
+    return _result(name, i, len(cases), f"✗ {name}: case {i + 1} of {len(cases)} fails\n"
+                   + lines, quiet)
 
 
 # --- predict ------------------------------------------------------------------------------
@@ -375,23 +386,14 @@ def check_fix(candidate: Callable, reference: Callable, cases: Iterable, *, symp
         raise ValueError(f"the buggy version behaves like the reference on all {len(cases)} "
                          "cases, so they cannot tell a fix from the bug: add a case that "
                          "shows the bug")
-    for i, case in enumerate(cases):
-        failure = _compare_case(candidate, reference, case, atol, rtol)
-        if failure is not None:
-            want, have = failure
-            message = (f"✗ {name}: not fixed yet. {symptom.strip()}\n"
-                       f"    still differs on case {i + 1} of {len(cases)}:\n"
-                       f"    input:    {_show(case)}\n"
-                       f"    expected: {want}\n"
-                       f"    got:      {have}")
-            if not quiet:
-                print(message)
-            return CheckResult(name, i, len(cases), message)
-    count = f"all {len(cases)} cases" if len(cases) > 1 else "the 1 case"
-    message = f"✓ {name}: fixed, it behaves like a correct version on {count}"
-    if not quiet:
-        print(message)
-    return CheckResult(name, len(cases), len(cases), message)
+    failure = _first_failure(candidate, reference, cases, atol, rtol)
+    if failure is None:
+        count = f"all {len(cases)} cases" if len(cases) > 1 else "the 1 case"
+        return _result(name, len(cases), len(cases),
+                       f"✓ {name}: fixed, it behaves like a correct version on {count}", quiet)
+    i, lines = failure
+    return _result(name, i, len(cases), f"✗ {name}: not fixed yet. {symptom.strip()}\n"
+                   f"    still differs on case {i + 1} of {len(cases)}:\n" + lines, quiet)
 
 
 # --- design -------------------------------------------------------------------------------
