@@ -558,19 +558,26 @@ def test_home_page_is_the_root_of_the_toc(browser, site):
         assert relative_page(visit.page.url, site) == TOC[0]
 
 
+def sidebar_links(page, site) -> dict[str, str]:
+    """toc page -> the href of its link in the sidebar of the page open in `page`."""
+    hrefs = page.eval_on_selector_all("nav.bd-docs-nav a.reference.internal",
+                                      "links => links.map(a => a.getAttribute('href'))")
+    return {relative_page(urljoin(page.url, h), site): h for h in reversed(hrefs)}
+
+
 def test_navigation_reaches_every_chapter(browser, site):
-    """The sidebar of the home page links every toc page, and clicking each link lands on it."""
+    """The sidebar of the home page links every toc page, and clicking each link lands on it.
+
+    Each click is made in the sidebar of the page the previous click landed on (every page has
+    the same sidebar), so the walk through the book also checks the sidebars of the pages."""
     with new_context(browser) as context:
         visit = open_page(context, f"{site}{TOC[0]}.html")
         page = visit.page
-        links = page.locator("nav.bd-docs-nav a.reference.internal")
-        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-        linked = [relative_page(urljoin(page.url, h), site) for h in hrefs]
-        missing = [p for p in TOC[1:] if p not in linked]
+        missing = [p for p in TOC[1:] if p not in sidebar_links(page, site)]
         assert missing == [], f"the sidebar does not link {missing}"
-        for target in TOC[1:]:
-            page.goto(f"{site}{TOC[0]}.html", wait_until="domcontentloaded")
-            href = hrefs[linked.index(target)]
+        for here, target in zip(TOC, TOC[1:]):
+            href = sidebar_links(page, site).get(target)
+            assert href is not None, f"the sidebar of {here} does not link {target}"
             page.locator(f'nav.bd-docs-nav a.reference.internal[href="{href}"]').first.click()
             page.wait_for_load_state("domcontentloaded")
             assert relative_page(page.url, site) == target
