@@ -32,7 +32,7 @@ def one_thread():
     """Run a test on one torch thread, restoring the count after it (`utils.num_threads`).
 
     For test files of tiny tensors, where extra threads only add overhead (the optimizer tests
-    ran 50x slower on a busy 2-core machine with two): such a file opts in with
+    ran 50x slower on a busy 2-core machine with two threads): such a file opts in with
     `pytestmark = pytest.mark.usefixtures("one_thread")`.
     """
     from utils.runtime import num_threads

@@ -23,6 +23,15 @@ from .._checks import check_bool, check_choice, check_int, check_sequence, check
 __all__ = ["GRUCell", "LSTMCell", "RNNCell", "unroll"]
 
 
+def _reset_uniform(module: nn.Module, hidden_size: int) -> None:
+    """PyTorch's initialisation of recurrent cells and layers: every parameter of `module`
+    uniform in [-1/sqrt(H), 1/sqrt(H)], H = `hidden_size`."""
+    bound = 1.0 / math.sqrt(hidden_size)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.uniform_(-bound, bound)
+
+
 class _RecurrentCell(nn.Module):
     """Parameters and input checks shared by the three cells.
 
@@ -84,15 +93,6 @@ class _RecurrentCell(nn.Module):
 
 
 # --- one step of each cell, the weights given: (N, F) and the state (N, H) -> the next state
-
-def _reset_uniform(module: nn.Module, hidden_size: int) -> None:
-    """PyTorch's initialisation of recurrent cells and layers: every parameter of `module`
-    uniform in [-1/sqrt(H), 1/sqrt(H)], H = `hidden_size`."""
-    bound = 1.0 / math.sqrt(hidden_size)
-    with torch.no_grad():
-        for p in module.parameters():
-            p.uniform_(-bound, bound)
-
 
 def _affine(x: torch.Tensor, h: torch.Tensor, weights: tuple
             ) -> tuple[torch.Tensor, torch.Tensor]:
