@@ -45,11 +45,18 @@ def toc_notebooks(root: Path = ROOT) -> list[Path]:
 
 
 def input_files(root: Path = ROOT) -> list[Path]:
-    """The files besides the notebooks that an execution reads from the repository."""
+    """The files besides the notebooks that an execution reads from the repository.
+
+    Tools' caches are not among them: `__pycache__` and hidden folders such as
+    `.ipynb_checkpoints` and `.ruff_cache` (ruff keeps its cache next to `chapters/ruff.toml`,
+    so a lint run after the build made the next test run execute every notebook again)."""
+    def cache(path: Path) -> bool:
+        parts = path.relative_to(root).parts[:-1]
+        return any(part == "__pycache__" or part.startswith(".") for part in parts)
+
     return [root / "pyproject.toml", *sorted((root / "utils").rglob("*.py")),
             *sorted(p for p in (root / "chapters").rglob("*")
-                    if p.is_file() and p.suffix != ".ipynb" and "__pycache__" not in p.parts
-                    and ".ipynb_checkpoints" not in p.parts)]
+                    if p.is_file() and p.suffix != ".ipynb" and not cache(p))]
 
 
 def newest_change(root: Path = ROOT) -> datetime:

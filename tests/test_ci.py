@@ -76,6 +76,12 @@ def test_fingerprint_follows_utils_and_chapter_files(tmp_path):
     (tmp_path / "chapters" / "reference" / "glossary.md").write_text("changed\n")
     after_chapter = record.fingerprint(tmp_path)
     assert after_chapter["files"] != before["files"]
+    # a tool's cache under chapters/ (ruff's, Jupyter's checkpoints) is not an input
+    for cache in (".ruff_cache/0.17.6/123", ".ipynb_checkpoints/glossary-checkpoint.md",
+                  "reference/__pycache__/x.pyc"):
+        (tmp_path / "chapters" / cache).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "chapters" / cache).write_bytes(b"cache")
+    assert record.fingerprint(tmp_path) == after_chapter
     with open(tmp_path / "utils" / "__init__.py", "a") as f:
         f.write("\n# changed\n")
     assert record.fingerprint(tmp_path)["files"] != after_chapter["files"]
