@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -231,6 +231,7 @@ def test_l2_in_the_loss_is_weight_decay_in_torch_adam(seed, lam, lr):
 
 
 @given(seed=st.integers(0, 10_000), lam=st.floats(1e-3, 1.0), lr=st.floats(1e-4, 0.05))
+@example(seed=4556, lam=1e-3, lr=1e-4)  # the case that failed the fixed floor
 @settings(max_examples=30)
 def test_decoupled_decay_is_not_l2_under_adam(seed, lam, lr):
     """AdamW = shrink by (1 - lr * lambda), then a plain Adam step; Adam + L2 is different."""
@@ -243,7 +244,8 @@ def test_decoupled_decay_is_not_l2_under_adam(seed, lam, lr):
     y = torch.randint(0, 3, (32,), generator=g)
     opt_hand = torch.optim.Adam(by_hand.parameters(), lr=lr)
     opt_w = torch.optim.AdamW(adamw.parameters(), lr=lr, weight_decay=lam)
-    for _ in range(15):
+    steps = 15
+    for _ in range(steps):
         for model, opt in ((by_hand, opt_hand), (adamw, opt_w)):
             opt.zero_grad()
             F.cross_entropy(model(x), y).backward()
@@ -254,9 +256,14 @@ def test_decoupled_decay_is_not_l2_under_adam(seed, lam, lr):
             opt.step()
     for a, b in zip(by_hand.parameters(), adamw.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-11)
+    # AdamW moves a weight by lr * lambda * theta a step; Adam + L2 divides its lambda * theta by
+    # Adam's sqrt(v_hat) (and, for a weight whose loss gradient vanishes, makes it a full lr
+    # step). So the two part by a fraction of steps * lr * lambda, however small lr and lambda
+    # are: at least 0.41 of it in 3,080 seeds at the four corners of the ranges drawn here. A
+    # fixed floor (1e-6) failed at lr = 1e-4, lambda = 1e-3, where that product is 1.5e-6.
     gap = max((a - b).abs().max().item() for a, b in zip(adam_l2.parameters(),
                                                          adamw.parameters()))
-    assert gap > 1e-6
+    assert gap > 0.1 * steps * lr * lam
 
 
 @pytest.mark.parametrize("args, error, message", [
