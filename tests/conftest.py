@@ -38,3 +38,27 @@ def one_thread():
     from utils.runtime import num_threads
     with num_threads(1):
         yield
+
+
+# Test files whose tests are independent of each other (one page or one explorer each) and whose
+# module fixtures (a browser, a local server) are cheap to start on every worker. Their tests are
+# spread over the xdist workers one by one; every other file's tests stay together on one worker,
+# as `--dist loadscope` keeps them (a notebook's cells must run in order in one kernel). Kept
+# together, the website's tests were one 190 s unit of work on one of CI's two workers.
+SPREAD_FILES = frozenset({"tests/test_website.py", "tests/test_explorers.py"})
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, unknown to pytest without it
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadscope`, except that the tests of SPREAD_FILES are scheduled one by one."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SpreadScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.split("::", 1)[0] in SPREAD_FILES:
+                return nodeid
+            return super()._split_scope(nodeid)
+
+    return SpreadScheduling(config, log)
