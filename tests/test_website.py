@@ -5,8 +5,10 @@ and checked: no console errors, math typeset by the site's own MathJax, every im
 many figures as the build's executed notebook has image outputs, none of them blank, the
 animations the notebook makes are on the page, solutions hidden until their toggle is clicked,
 no code line wider than its code box, the Colab link pointing at the page's notebook,
-previous/next links following the toc. Other tests check the search page, the sidebar,
-full-length screenshots of every page and every internal link (offline, without a browser).
+previous/next links following the toc; in the same visit, before the solutions are opened, a
+full-length screenshot of the page is saved in `_build/screenshots/` for a reviewer to read.
+Other tests check the search page, the sidebar and every internal link (offline, without a
+browser).
 
 The checks are plain functions returning a list of problems, so the same code checks the real
 pages and the deliberately broken page in `tests/fixtures/broken_site/`, which shows that each
@@ -150,9 +152,10 @@ def is_local(url: str) -> bool:
     return parts.scheme in ("data", "blob", "about") or parts.hostname in LOCAL_HOSTS
 
 
-def _route(route):
-    """Let local requests through and abort everything else: the site must work offline."""
-    if is_local(route.request.url):
+def _route(route, *, without: frozenset[str] = frozenset()):
+    """Let local requests through and abort everything else: the site must work offline.
+    Local requests of a resource type in `without` are aborted too."""
+    if is_local(route.request.url) and route.request.resource_type not in without:
         route.continue_()
     else:
         route.abort("blockedbyclient")
@@ -376,6 +379,36 @@ def hidden_solution_problems(page) -> list[str]:
     return problems
 
 
+def screenshot_name(page: str) -> str:
+    """'chapters/02_padding_stride_pooling/padding_stride_pooling' -> '02_padding_stride_pooling'
+    (the chapter folder and, when they differ, the notebook's name)."""
+    parts = page.split("/")[1:] or [page]
+    folder, name = (parts[0], parts[-1]) if len(parts) > 1 else ("", parts[0])
+    return f"{folder}-{name}" if folder and not folder.endswith(name) else (folder or name)
+
+
+def screenshot_problems(page, path: Path, longer_than: int = 900) -> list[str]:
+    """Save a full-length screenshot of `page` at `path`, for a reviewer to read (figures, math
+    and code as a reader sees them), every lazy image loaded first. A file of 10 kB or less is
+    an empty picture; a page no longer than `longer_than` pixels (the window is 900) has lost
+    its content."""
+    page.evaluate("""async () => {
+        const imgs = [...document.images];
+        imgs.forEach(img => { img.loading = "eager"; });
+        await Promise.all(imgs.map(img => img.complete ? null
+            : new Promise(resolve => { img.onload = img.onerror = resolve; })));
+    }""")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    problems = []
+    if path.stat().st_size <= 10_000:
+        problems.append(f"screenshot {path.name} has only {path.stat().st_size} bytes")
+    if height <= longer_than:
+        problems.append(f"the page is only {height} px long, not longer than {longer_than}")
+    return problems
+
+
 def external_request_problems(visit: Visit) -> list[str]:
     """A page read offline must load nothing from another host (scripts, styles, fonts)."""
     return [f"request to another host: {url}" for url in dict.fromkeys(visit.external)]
@@ -475,10 +508,12 @@ def browser():
 
 
 @contextmanager
-def new_context(browser):
-    """A fresh profile (empty cache and localStorage, like a first visit), offline but MathJax."""
+def new_context(browser, without: tuple[str, ...] = ()):
+    """A fresh profile (empty cache and localStorage, like a first visit), offline. `without`:
+    Playwright resource types ("image", "font") the pages load without, for a test that only
+    follows links."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/*", _route)
+    context.route("**/*", functools.partial(_route, without=frozenset(without)))
     try:
         yield context
     finally:
@@ -530,7 +565,13 @@ def test_page_works_in_browser(browser, site_with_math, page):
         visit = open_page(context, f"{base}{page}.html",
                           redirect_to=f"{base}{TOC[0]}.html" if page == HOME else None)
         landed = relative_page(visit.page.url, base)
-        problems = page_problems(visit, expected_animations(landed), page_figures(landed))
+        problems = []
+        if page != HOME:  # the home page lands on TOC[0], which has its own screenshot
+            # taken before page_problems clicks the solutions open; the first page is short
+            path = SCREENSHOTS / f"{screenshot_name(page)}.png"
+            problems += screenshot_problems(visit.page, path,
+                                            longer_than=0 if page == TOC[0] else 900)
+        problems += page_problems(visit, expected_animations(landed), page_figures(landed))
 
         if landed in TOC:
             index = TOC.index(landed)
@@ -569,8 +610,9 @@ def test_navigation_reaches_every_chapter(browser, site):
     """The sidebar of the home page links every toc page, and clicking each link lands on it.
 
     Each click is made in the sidebar of the page the previous click landed on (every page has
-    the same sidebar), so the walk through the book also checks the sidebars of the pages."""
-    with new_context(browser) as context:
+    the same sidebar), so the walk through the book also checks the sidebars of the pages.
+    Figures and fonts are not loaded: test_page_works_in_browser checks those."""
+    with new_context(browser, without=("image", "font")) as context:
         visit = open_page(context, f"{site}{TOC[0]}.html")
         page = visit.page
         missing = [p for p in TOC[1:] if p not in sidebar_links(page, site)]
@@ -608,34 +650,6 @@ def test_search_finds_the_term(browser, site):
         assert console_problems(visit) == []
 
 
-def screenshot_name(page: str) -> str:
-    """'chapters/02_padding_stride_pooling/padding_stride_pooling' -> '02_padding_stride_pooling'
-    (the chapter folder and, when they differ, the notebook's name)."""
-    parts = page.split("/")[1:] or [page]
-    folder, name = (parts[0], parts[-1]) if len(parts) > 1 else ("", parts[0])
-    return f"{folder}-{name}" if folder and not folder.endswith(name) else (folder or name)
-
-
-@pytest.mark.parametrize("page", TOC)
-def test_screenshot(browser, site_with_math, page):
-    """A full-length screenshot of every page in `_build/screenshots/`, for a reviewer to read
-    (figures, math and code as a reader sees them); the solutions stay folded."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with new_context(browser) as context:
-        visit = open_page(context, f"{site_with_math}{page}.html")
-        visit.page.evaluate("""async () => {  // load every lazy image before the picture
-            const imgs = [...document.images];
-            imgs.forEach(img => { img.loading = "eager"; });
-            await Promise.all(imgs.map(img => img.complete ? null
-                : new Promise(resolve => { img.onload = img.onerror = resolve; })));
-        }""")
-        path = SCREENSHOTS / f"{screenshot_name(page)}.png"
-        visit.page.screenshot(path=str(path), full_page=True)
-        height = visit.page.evaluate("() => document.documentElement.scrollHeight")
-    assert path.stat().st_size > 10_000, f"{path} is suspiciously small"
-    assert height > 900 or page == TOC[0], f"{page} is only {height} px long"
-
-
 def test_internal_links_resolve():
     if not (SITE / "index.html").exists():
         unavailable(f"{SITE} has no built website: run `jupyter-book build . -W --keep-going`")
@@ -670,6 +684,16 @@ def test_broken_page_reports_each_problem(browser, broken_site):
     missing = {name: text for name, text in expected.items() if text not in report}
     assert missing == {}, f"not reported: {missing}\nreported:\n{report}"
 
+
+
+def test_screenshot_of_an_empty_page_is_a_problem(browser, tmp_path):
+    with new_context(browser) as context:
+        page = context.new_page()
+        page.set_content("<html><body></body></html>")
+        problems = screenshot_problems(page, tmp_path / "empty.png")
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("screenshot empty.png has only ")
+    assert problems[1].startswith("the page is only ")
 
 
 def test_good_page_reports_nothing(browser, broken_site):
