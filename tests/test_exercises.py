@@ -5,7 +5,15 @@ import pytest
 import torch
 
 from utils import exercises
-from utils.exercises import check, check_design, check_fix, check_prediction, selfcheck_html
+from utils.exercises import (
+    LINE_WIDTH,
+    check,
+    check_design,
+    check_fix,
+    check_prediction,
+    selfcheck_html,
+    wrap,
+)
 
 
 def test_check_passes_a_correct_function(capsys):
@@ -110,8 +118,10 @@ def test_prediction_none_says_no_prediction_yet_and_hides_the_answer(no_kernel, 
     result = check_prediction("pad-ex-out", None, 56, why=WHY)
     out = capsys.readouterr().out
     assert not result and result.total == 1
-    assert out.strip() == ("○ pad-ex-out: no prediction yet. Write your prediction in place of "
-                           "None and run this cell again.")
+    assert out == ("○ pad-ex-out: no prediction yet. Write your prediction in place of None and "
+                   "run\n  this cell again.\n")  # wrapped to the website's 80 characters
+    assert result.message == ("○ pad-ex-out: no prediction yet. Write your prediction in place "
+                              "of None and run this cell again.")
     assert "56" not in out and WHY not in out
 
 
@@ -143,9 +153,11 @@ def test_float_prediction_has_a_relative_tolerance_that_the_message_states(no_ke
 
 
 def test_wrong_kind_of_answer_is_named(no_kernel, capsys):
-    assert not check_prediction("conv-ex-shape", 56, torch.Size([1, 64, 56, 56]), why="w.")
+    result = check_prediction("conv-ex-shape", 56, torch.Size([1, 64, 56, 56]), why="w.")
+    assert not result
     assert ("✗ conv-ex-shape: the run gives (1, 64, 56, 56), not 56 "
-            "(the answer is a shape, a tuple of 4 entries).") in capsys.readouterr().out
+            "(the answer is a shape, a tuple of 4 entries).") in result.message
+    assert capsys.readouterr().out == wrap(result.message) + "\n"
 
 
 @pytest.mark.parametrize("predicted, actual, ok", [
@@ -220,8 +232,8 @@ def test_outside_ipython_the_prediction_only_prints(monkeypatch, capsys):
     from IPython.core.interactiveshell import InteractiveShell
     assert not InteractiveShell.initialized()
     monkeypatch.setattr(exercises, "_SHOWN", set())
-    check_prediction("pad-ex-out", None, 56, why=WHY)
-    assert capsys.readouterr().out.count("\n") == 1 and not exercises._SHOWN
+    result = check_prediction("pad-ex-out", None, 56, why=WHY)
+    assert capsys.readouterr().out == wrap(result.message) + "\n" and not exercises._SHOWN
 
 
 # --- check_fix (diagnose) ---------------------------------------------------------------------
@@ -244,7 +256,8 @@ def test_unfixed_function_prints_the_symptom_and_the_first_case_that_differs(cap
     assert not result and result.passed == 0
     out = capsys.readouterr().out
     assert out.startswith("✗ probabilities: not fixed yet. Each row of the output should sum "
-                          "to 1, one distribution per example.\n"
+                          "to 1, one\n"
+                          "  distribution per example.\n"
                           "    still differs on case 1 of 3:\n"
                           "    input:    tensor([[0., 1., 2.],\n")
     assert "    expected: tensor([[0.0900, 0.2447, 0.6652]," in out
@@ -357,3 +370,29 @@ def test_a_cell_ending_in_a_checker_shows_its_message_once(kernel, capsys):
     # as a cell's last value it formats to nothing, so Jupyter shows no second copy
     assert InteractiveShell.instance().display_formatter.format(result) == ({}, {})
     assert repr(result) == "✓ abs: all 2 cases pass"
+
+
+# --- printed lines fit the website's output box ------------------------------------------------
+
+def test_wrap_breaks_long_lines_at_spaces_and_indents_their_continuations():
+    why = ("The convolution gives floor((224 + 6 - 7) / 2) + 1 = 112 and the pooling "
+           "floor((112 + 2 - 3) / 2) + 1 = 56; pooling keeps the 64 channels.")
+    message = f"✗ pad-stride-ex-stem: the run gives (1, 64, 56, 56), not 1.\n    Why: {why}"
+    assert wrap(message) == (
+        "✗ pad-stride-ex-stem: the run gives (1, 64, 56, 56), not 1.\n"
+        "    Why: The convolution gives floor((224 + 6 - 7) / 2) + 1 = 112 and the\n"
+        "      pooling floor((112 + 2 - 3) / 2) + 1 = 56; pooling keeps the 64 channels.")
+    assert wrap("short\n\n    lines   stay as they are") == "short\n\n    lines   stay as they are"
+    word = "x" * 100  # a word longer than a line is not cut
+    assert wrap(f"a {word} b", width=20) == f"a\n  {word}\n  b"
+
+
+def test_every_checker_prints_lines_that_fit_the_output_box(no_kernel, capsys):
+    long_why = " ".join(["Each word of this explanation is short but there are many."] * 4)
+    check_prediction("a-rather-long-exercise-label", None, 56, why=long_why)
+    check_prediction("a-rather-long-exercise-label", 55, 56, why=long_why)
+    check_fix(_buggy_probabilities, _probabilities, LOGITS, symptom=long_why)
+    check_design("a-design", 3, {long_why: lambda a: (False, long_why)})
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= LINE_WIDTH
+    assert out.count("Each word") == 16  # why, symptom, requirement, detail: 4 times each

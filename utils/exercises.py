@@ -1,4 +1,5 @@
-"""The exercise checkers. Each prints what the reader needs and returns a `CheckResult`.
+"""The exercise checkers. Each prints what the reader needs, in lines that fit the website's
+output box (`wrap`), and returns a `CheckResult`.
 
 A `CheckResult` is truthy when the answer is right, so solution cells can `assert check...(...)`.
 No checker raises for a wrong answer: a reader's attempt should print, not crash the notebook.
@@ -44,6 +45,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -51,6 +53,26 @@ import numpy as np
 import torch
 
 from .book import GLUE_NAME, _in_ipython, glue, plain
+
+# A printed line longer than this runs out of the website's output box, which holds as many
+# characters as its code box (80 at a 1280 px window; tests/test_website.py measures both).
+LINE_WIDTH = 80
+
+
+def wrap(message: str, width: int = LINE_WIDTH) -> str:
+    """`message` with each line longer than `width` broken at spaces, its continuations
+    indented two spaces more than the line. A word longer than `width` stays whole."""
+    lines = []
+    for line in message.splitlines():
+        indent = line[:len(line) - len(line.lstrip(" "))]
+        lines += textwrap.wrap(line, width, subsequent_indent=indent + "  ",
+                               break_long_words=False, break_on_hyphens=False) or [line]
+    return "\n".join(lines)
+
+
+def _say(message: str, quiet: bool) -> None:
+    if not quiet:
+        print(wrap(message))
 
 
 @dataclass
@@ -170,8 +192,7 @@ def _first_failure(candidate, reference, cases: list, atol, rtol):
 
 
 def _result(name: str, passed: int, total: int, message: str, quiet: bool) -> CheckResult:
-    if not quiet:
-        print(message)
+    _say(message, quiet)
     return CheckResult(name, passed, total, message)
 
 
@@ -347,8 +368,7 @@ def check_prediction(label: str, predicted, actual, *, why: str, rtol: float | N
                            format(atol, "g") if atol else ""]
                 message += f" (a prediction within {' + '.join(a for a in allowed if a)} counts)"
             message += f".\n    Why: {why}"
-    if not quiet:
-        print(message)
+    _say(message, quiet)
     if _in_ipython() and label not in _SHOWN:
         _SHOWN.add(label)
         glue(f"{label}-answer", actual, echo=False)
@@ -418,16 +438,14 @@ def check_design(label: str, answer, requirements: Mapping[str, Callable], *,
     if answer is None:
         message = (f"○ {label}: no design yet. Fill in your answer in place of None and run "
                    "this cell again.")
-        if not quiet:
-            print(message)
+        _say(message, quiet)
         return CheckResult(label, 0, total, message)
     try:
         measured = measure(answer) if measure is not None else answer
     except Exception as error:
         message = (f"✗ {label}: your design could not be tried: "
                    f"{type(error).__name__}: {error}")
-        if not quiet:
-            print(message)
+        _say(message, quiet)
         return CheckResult(label, 0, total, message)
     lines, passed = [], 0
     for sentence, predicate in requirements.items():
@@ -448,6 +466,5 @@ def check_design(label: str, answer, requirements: Mapping[str, Callable], *,
         head = (f"✗ {label}: {failing} of {total} requirement{'s' if total > 1 else ''} "
                 f"fail{'s' if failing == 1 else ''}")
     message = "\n".join([head, *lines])
-    if not quiet:
-        print(message)
+    _say(message, quiet)
     return CheckResult(label, passed, total, message)
