@@ -4,9 +4,9 @@ Every page of `_toc.yml` (and the home page) is loaded from `_build/html`, serve
 and checked: no console errors, math typeset by the site's own MathJax, every image loaded, as
 many figures as the build's executed notebook has image outputs, none of them blank, the
 animations the notebook makes are on the page, solutions hidden until their toggle is clicked,
-no code line wider than its code box, the Colab link pointing at the page's notebook,
-previous/next links following the toc; in the same visit, before the solutions are opened, a
-full-length screenshot of the page is saved in `_build/screenshots/` for a reviewer to read.
+no line of code or of a text output wider than its box, the Colab link pointing at the page's
+notebook, previous/next links following the toc; in the same visit, before the solutions are
+opened, a full-length screenshot of the page is saved in `_build/screenshots/` for a reviewer.
 Other tests check the search page, the sidebar and every internal link (offline, without a
 browser).
 
@@ -318,17 +318,32 @@ def figure_problems(page, expected: int) -> list[str]:
     return problems
 
 
-def code_width_problems(page) -> list[str]:
-    """No line of a code cell is wider than its code box (cut off, or scrolled sideways)."""
-    wide = page.evaluate("""() => [...document.querySelectorAll(".cell_input pre")]
+def _wide_boxes(page, selector: str) -> list[dict]:
+    """The visible `<pre>` boxes matching `selector` whose text is wider than the box (cut
+    off, or scrolled sideways), each with its width, the box's and its longest line."""
+    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)]
         .filter(pre => pre.offsetParent !== null && pre.scrollWidth > pre.clientWidth + 1)
         .map(pre => {
             const lines = pre.textContent.split("\\n");
             const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), "");
             return {width: pre.scrollWidth, box: pre.clientWidth, line: longest};
-        })""")
-    return [f"code wider than its box ({w['width']} px in {w['box']} px): "
+        })""", selector)
+
+
+def _wide_problems(what: str, wide: list[dict]) -> list[str]:
+    return [f"{what} wider than its box ({w['width']} px in {w['box']} px): "
             f"{len(w['line'])} characters, {w['line'].strip()[:60]!r}" for w in wide]
+
+
+def code_width_problems(page) -> list[str]:
+    """No line of a code cell is wider than its code box."""
+    return _wide_problems("code", _wide_boxes(page, ".cell_input pre"))
+
+
+def output_width_problems(page) -> list[str]:
+    """No line of a cell's text output (a checker's message, a printed table) is wider than
+    its box: on the website the rest of the line is out of sight."""
+    return _wide_problems("output", _wide_boxes(page, ".cell_output pre"))
 
 
 def image_problems(page) -> list[str]:
@@ -416,13 +431,14 @@ def external_request_problems(visit: Visit) -> list[str]:
 
 def page_problems(visit: Visit, expected_animations: int = 0,
                   expected_figures: int = 0) -> list[str]:
-    """All the checks of one page. The solutions check clicks every toggle open, so the code
-    width is measured after it, with the solutions' code shown."""
+    """All the checks of one page. The solutions check clicks every toggle open, so the widths
+    of code and outputs are measured after it, with the solutions shown."""
     page = visit.page
     return (math_problems(page) + mathjax_source_problems(page) + image_problems(page)
             + figure_problems(page, expected_figures)
             + animation_problems(page, expected_animations)
             + hidden_solution_problems(page) + code_width_problems(page)
+            + output_width_problems(page)
             + console_problems(visit) + external_request_problems(visit))
 
 
@@ -680,6 +696,7 @@ def test_broken_page_reports_each_problem(browser, broken_site):
                             "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js",
         "external request": "request to another host: https://cdn.example.invalid/analytics.js",
         "wide code": "code wider than its box",
+        "wide output": "output wider than its box",
     }
     missing = {name: text for name, text in expected.items() if text not in report}
     assert missing == {}, f"not reported: {missing}\nreported:\n{report}"
