@@ -9,6 +9,7 @@ import torch
 import torchvision
 
 from utils import data
+from utils.book import LINE_WIDTH
 from utils.data import (
     SHAPE_CLASSES,
     ImageDataset,
@@ -173,21 +174,28 @@ def test_load_mnist_refuses_labels_that_do_not_match_the_images(tmp_path):
         load_mnist(tmp_path, train=False)
 
 
+def notice(capsys) -> str:
+    """What the loader printed: one sentence, broken into lines that fit the website's output
+    box (a path longer than a line stays whole), joined back into one line."""
+    out = capsys.readouterr().out
+    assert all(len(line) <= LINE_WIDTH or " " not in line.strip() for line in out.splitlines())
+    return " ".join(out.split())
+
+
 @pytest.mark.parametrize("loader,name,shape,standin", [
     (load_mnist, "MNIST", (1, 28, 28), "synthetic_digits"),
     (load_fashion_mnist, "FashionMNIST", (1, 28, 28), "synthetic_digits"),
     (load_cifar10, "CIFAR-10", (3, 32, 32), "synthetic_shapes"),
 ])
 @pytest.mark.parametrize("download", [True, False])
-def test_loaders_fall_back_to_a_stand_in_and_say_so_in_one_line(tmp_path, capsys, no_network,
-                                                               loader, name, shape, standin,
-                                                               download):
+def test_loaders_fall_back_to_a_stand_in_and_say_so_in_one_notice(tmp_path, capsys, no_network,
+                                                                 loader, name, shape, standin,
+                                                                 download):
     before = set(tmp_path.rglob("*"))
     ds = loader(tmp_path, train=False, download=download)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1
-    line = lines[0]
+    line = notice(capsys)
     assert line.startswith(f"{name}: real data not available") and standin in line
+    assert line.endswith(f"instead, NOT {name}.") and line.count("real data") == 1
     assert ("no network" in line) == download and ("download=False" in line) != download
     assert not ds.real and standin in ds.source and len(ds) == 2_000
     # the stand-in has the real set's item shape, dtype, value range and number of classes
@@ -214,7 +222,7 @@ def test_loaders_fall_back_when_the_download_fails(tmp_path, monkeypatch, capsys
     monkeypatch.setattr(torchvision.datasets, "MNIST", broken)
     ds = load_mnist(tmp_path, train=False)
     assert not ds.real
-    assert "download failed (RuntimeError)" in capsys.readouterr().out
+    assert "download failed (RuntimeError)" in notice(capsys)
 
 
 def test_probe_gives_a_reason_for_an_unknown_host():
@@ -276,7 +284,7 @@ def test_a_kernel_offline_once_downloads_when_the_network_is_back(tmp_path, monk
 
     monkeypatch.setattr(torchvision.datasets, "MNIST", mnist)
     assert not load_mnist(tmp_path, train=False).real  # offline: the stand-in
-    assert "no network (OSError: offline)" in capsys.readouterr().out
+    assert "no network (OSError: offline)" in notice(capsys)
     now[0] += network.PROBE_TTL + 1
     assert load_mnist(tmp_path, train=False).real and downloads == [str(tmp_path)]
 

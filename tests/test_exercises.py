@@ -5,15 +5,8 @@ import pytest
 import torch
 
 from utils import exercises
-from utils.exercises import (
-    LINE_WIDTH,
-    check,
-    check_design,
-    check_fix,
-    check_prediction,
-    selfcheck_html,
-    wrap,
-)
+from utils.book import LINE_WIDTH, wrap
+from utils.exercises import check, check_design, check_fix, check_prediction, selfcheck_html
 
 
 def test_check_passes_a_correct_function(capsys):

@@ -15,16 +15,35 @@ Where it runs decides what it does:
 
 Scalar tensors and NumPy scalars are stored as plain Python numbers: the roles' format specs
 (`:.1f`) need a number, and NumPy 2 shows `np.float64(0.5)`, which they cannot read.
+
+`wrap` breaks what `utils` prints for the reader (a checker's message, a data notice) into
+lines that fit the website's output box.
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 
 import numpy as np
 import torch
 
 GLUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+# A printed line longer than this runs out of the website's output box, which holds as many
+# characters as its code box (80 at a 1280 px window; tests/test_website.py measures both).
+LINE_WIDTH = 80
+
+
+def wrap(message: str, width: int = LINE_WIDTH) -> str:
+    """`message` with each line longer than `width` broken at spaces, its continuations
+    indented two spaces more than the line. A word longer than `width` stays whole."""
+    lines = []
+    for line in message.splitlines():
+        indent = line[:len(line) - len(line.lstrip(" "))]
+        lines += textwrap.wrap(line, width, subsequent_indent=indent + "  ",
+                               break_long_words=False, break_on_hyphens=False) or [line]
+    return "\n".join(lines)
 
 
 def plain(value):

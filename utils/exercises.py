@@ -1,5 +1,5 @@
 """The exercise checkers. Each prints what the reader needs, in lines that fit the website's
-output box (`wrap`), and returns a `CheckResult`.
+output box (`utils.book.wrap`), and returns a `CheckResult`.
 
 A `CheckResult` is truthy when the answer is right, so solution cells can `assert check...(...)`.
 No checker raises for a wrong answer: a reader's attempt should print, not crash the notebook.
@@ -45,29 +45,13 @@ from __future__ import annotations
 import html
 import json
 import math
-import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .book import GLUE_NAME, _in_ipython, glue, plain
-
-# A printed line longer than this runs out of the website's output box, which holds as many
-# characters as its code box (80 at a 1280 px window; tests/test_website.py measures both).
-LINE_WIDTH = 80
-
-
-def wrap(message: str, width: int = LINE_WIDTH) -> str:
-    """`message` with each line longer than `width` broken at spaces, its continuations
-    indented two spaces more than the line. A word longer than `width` stays whole."""
-    lines = []
-    for line in message.splitlines():
-        indent = line[:len(line) - len(line.lstrip(" "))]
-        lines += textwrap.wrap(line, width, subsequent_indent=indent + "  ",
-                               break_long_words=False, break_on_hyphens=False) or [line]
-    return "\n".join(lines)
+from .book import GLUE_NAME, _in_ipython, glue, plain, wrap
 
 
 def _say(message: str, quiet: bool) -> None:

@@ -15,6 +15,7 @@ import torch
 import torchvision
 from torch.utils.data import Dataset
 
+from ..book import wrap
 from . import network
 from .idx import read_idx
 from .standins import SHAPE_CLASSES, synthetic_digits, synthetic_shapes
@@ -93,8 +94,8 @@ class ImageDataset(Dataset):
 
 
 def _fallback(name: str, reason: str, standin: str, n: int, seed: int) -> None:
-    print(f"{name}: real data not available ({reason}); using the offline stand-in "
-          f"{standin}(n={n:,}, seed={seed}) instead, NOT {name}.")
+    print(wrap(f"{name}: real data not available ({reason}); using the offline stand-in "
+               f"{standin}(n={n:,}, seed={seed}) instead, NOT {name}."))
 
 
 def _find_idx(folders, stem: str) -> Path | None:
