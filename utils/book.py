@@ -30,8 +30,10 @@ import torch
 
 GLUE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
-# A printed line longer than this runs out of the website's output box, which holds as many
-# characters as its code box (80 at a 1280 px window; tests/test_website.py measures both).
+# A printed line longer than this runs out of the website's output box at a 1280 px window: the
+# code box holds 80 characters (tests/test_website.py measures it), and with the site's output
+# wrapping turned off no output line of 80 characters or fewer overflowed its box on any page
+# (measured once in Chromium on 2026-12-03; the site wraps longer lines, `_static/book.css`).
 LINE_WIDTH = 80
 
 
